@@ -1,0 +1,307 @@
+// Reads the user's Atlas project from the workspace (the only place the migration checks touch the
+// disk) and runs every check on it, so all problems reach the user in one run.
+import { promises as fs, type Stats } from 'node:fs';
+import path from 'node:path';
+import { FileProblem, InputError, ValidationErrors, errorMessage } from '../errors';
+import type { ProjectFile } from '../project-file';
+import { inspectAtlasConfig, type ConfigWarning } from '../migrations/atlas-config';
+import { verifyAtlasSum, type MigrationFile } from '../migrations/atlas-sum';
+import { compareNames, selectMigrationFiles } from '../migrations/sum-hash';
+
+export interface ReadProjectOptions {
+  /** Absolute path of the workspace (repository root). */
+  readonly workspace: string;
+  /** Workspace-relative (input 'migrations-dir'). */
+  readonly migrationsDir: string;
+  /** Workspace-relative (input 'atlas-config'). */
+  readonly atlasConfig: string;
+  /** Input 'atlas-env'. */
+  readonly atlasEnv: string;
+}
+
+export interface MigrationProject {
+  /** atlas.hcl and every regular file under the migration directory, sorted by path. */
+  readonly files: ProjectFile[];
+  /** Top-level `*.sql` file names of the migration directory, in Atlas's order. */
+  readonly migrations: string[];
+  /** The directory format `migrate apply` uses: atlas unless atlas.hcl says otherwise. */
+  readonly dirFormat: string;
+  readonly warnings: ConfigWarning[];
+}
+
+const SUM_FILE = 'atlas.sum';
+const CONFIG_FIX =
+  "set 'atlas-config' to the path of your atlas.hcl, relative to the repository root";
+const DIR_FIX =
+  "set 'migrations-dir' to the directory that holds your migration files and atlas.sum, relative to the repository root";
+
+/** Throws ValidationErrors listing every problem found. */
+export async function readMigrationProject(opts: ReadProjectOptions): Promise<MigrationProject> {
+  const workspace = await fs.realpath(opts.workspace);
+  const errors: Error[] = [];
+  const warnings: ConfigWarning[] = [];
+
+  const config = await readConfig(workspace, opts.atlasConfig);
+  if (config instanceof Error) errors.push(config);
+  const dir = await readMigrationDir(workspace, opts.migrationsDir, warnings);
+  if (dir instanceof Error) errors.push(dir);
+
+  let dirFormat = 'atlas';
+  if (!(config instanceof Error)) {
+    const report = await inspectAtlasConfig(config.text, {
+      file: config.file.path,
+      env: opts.atlasEnv,
+      migrationsDir: dir instanceof Error ? opts.migrationsDir : dir.path,
+    });
+    errors.push(...report.problems);
+    warnings.push(...report.warnings);
+    dirFormat = report.dirFormat ?? dirFormat;
+  }
+
+  const migrations = dir instanceof Error ? [] : selectMigrationFiles(dir.migrationFiles);
+  if (!(dir instanceof Error)) {
+    errors.push(...dir.problems);
+    if (migrations.length === 0) {
+      errors.push(
+        new InputError(
+          'migrations-dir',
+          `${dir.path} holds no .sql migration files at its top level`,
+          `${DIR_FIX}, or create the first migration with 'atlas migrate diff'`,
+        ),
+      );
+    } else if (dirFormat === 'atlas') {
+      // The other formats pick and hash their files differently; Atlas checks those itself.
+      const sumPath = posixJoin(dir.path, SUM_FILE);
+      for (const p of verifyAtlasSum(dir.migrationFiles, dir.sumText, sumPath)) {
+        if (p.migration !== undefined && dir.unshipped.has(p.migration)) continue;
+        errors.push(new FileProblem(p.location, p.message, p.fix));
+      }
+    }
+  }
+
+  if (errors.length > 0 || config instanceof Error || dir instanceof Error) {
+    throw new ValidationErrors(errors);
+  }
+  // atlas.hcl may itself sit in the migration directory.
+  const files = new Map([config.file, ...dir.files].map((f) => [f.path, f]));
+  return {
+    files: [...files.values()].sort((a, b) => compareNames(a.path, b.path)),
+    migrations: migrations.map((f) => f.name),
+    dirFormat,
+    warnings,
+  };
+}
+
+interface Config {
+  readonly file: ProjectFile;
+  readonly text: string;
+}
+
+async function readConfig(workspace: string, input: string): Promise<Config | InputError> {
+  const located = await locate(workspace, input);
+  if (located.kind === 'outside') {
+    return new InputError('atlas-config', `'${input}' is outside the workspace`, CONFIG_FIX);
+  }
+  if (located.kind === 'missing') {
+    return new InputError('atlas-config', `'${input}' does not exist in the workspace`, CONFIG_FIX);
+  }
+  try {
+    const stats = await fs.stat(located.real);
+    if (!stats.isFile()) {
+      return new InputError('atlas-config', `'${located.relative}' is not a file`, CONFIG_FIX);
+    }
+    const text = await fs.readFile(located.real, 'utf8');
+    return { file: projectFile(located.relative, located.real, stats), text };
+  } catch (error) {
+    return new InputError(
+      'atlas-config',
+      `'${located.relative}' cannot be read: ${errorMessage(error)}`,
+      'make the file readable by the user the workflow runs as',
+    );
+  }
+}
+
+interface MigrationDir {
+  /** Workspace-relative, normalized. */
+  readonly path: string;
+  readonly files: ProjectFile[];
+  /** The top-level `.sql` files, named relative to the directory. */
+  readonly migrationFiles: MigrationFile[];
+  readonly sumText: string | undefined;
+  readonly problems: Error[];
+  /** Top-level `.sql` entries left out (links leaving the workspace, ...), already reported. */
+  readonly unshipped: ReadonlySet<string>;
+}
+
+async function readMigrationDir(
+  workspace: string,
+  input: string,
+  warnings: ConfigWarning[],
+): Promise<MigrationDir | InputError> {
+  const located = await locate(workspace, input);
+  if (located.kind === 'outside') {
+    return new InputError('migrations-dir', `'${input}' is outside the workspace`, DIR_FIX);
+  }
+  if (located.kind === 'missing') {
+    return new InputError('migrations-dir', `'${input}' does not exist in the workspace`, DIR_FIX);
+  }
+  const { relative, real } = located;
+  try {
+    if (!(await fs.stat(real)).isDirectory()) {
+      return new InputError('migrations-dir', `'${relative}' is not a directory`, DIR_FIX);
+    }
+    const files: ProjectFile[] = [];
+    const migrationFiles: MigrationFile[] = [];
+    const problems: Error[] = [];
+    let sumText: string | undefined;
+    const unshipped = new Set<string>();
+    const skip = (name: string, why: string): void => {
+      const file = posixJoin(relative, name);
+      if (!isMigrationName(name)) {
+        warnings.push({ location: { file }, message: `${file} is not shipped: ${why}` });
+        return;
+      }
+      // Atlas in the task would run without this migration, so this cannot be a mere warning.
+      unshipped.add(name);
+      problems.push(
+        new FileProblem(
+          { file },
+          `${why}, so this migration cannot be shipped`,
+          'replace the link with the file itself, or link to a file inside the repository',
+        ),
+      );
+    };
+    for (const entry of await walk(workspace, real, [], new Set([real]), skip)) {
+      const workspacePath = posixJoin(relative, entry.name);
+      const topLevel = !entry.name.includes('/');
+      const isMigration = isMigrationName(entry.name);
+      if (entry.kind === 'directory') {
+        if (isMigration) problems.push(sqlDirectoryProblem(workspacePath));
+        continue;
+      }
+      files.push(projectFile(workspacePath, entry.real, entry.stats));
+      if (isMigration) {
+        migrationFiles.push({ name: entry.name, content: await fs.readFile(entry.real) });
+      } else if (topLevel && entry.name === SUM_FILE) {
+        sumText = await fs.readFile(entry.real, 'utf8');
+      }
+    }
+    return { path: relative, files, migrationFiles, sumText, problems, unshipped };
+  } catch (error) {
+    return new InputError(
+      'migrations-dir',
+      `'${relative}' cannot be read: ${errorMessage(error)}`,
+      'make the directory and its files readable by the user the workflow runs as',
+    );
+  }
+}
+
+/** Atlas's migration files: `*.sql` at the top of the directory. */
+function isMigrationName(name: string): boolean {
+  return !name.includes('/') && name.endsWith('.sql');
+}
+
+function sqlDirectoryProblem(file: string): FileProblem {
+  return new FileProblem(
+    { file },
+    'this directory ends in .sql, and Atlas reads every top-level *.sql entry as a migration file, so it would fail on it',
+    'rename the directory so its name does not end in .sql',
+  );
+}
+
+type WalkEntry =
+  | { kind: 'directory'; name: string }
+  | { kind: 'file'; name: string; real: string; stats: Stats };
+
+/**
+ * Every entry under `dir`, named relative to where the walk started. Symbolic links are followed
+ * while their target stays inside the workspace (the image holds the target's content at the
+ * link's path); other links, loops and special files are skipped with a warning.
+ */
+async function walk(
+  workspace: string,
+  dir: string,
+  prefix: readonly string[],
+  ancestors: ReadonlySet<string>,
+  skipped: (name: string, why: string) => void,
+): Promise<WalkEntry[]> {
+  const entries: WalkEntry[] = [];
+  for (const base of (await fs.readdir(dir)).sort(compareNames)) {
+    const name = [...prefix, base].join('/');
+    const skip = (why: string): void => skipped(name, why);
+    const linkPath = path.join(dir, base);
+    let real = linkPath;
+    if ((await fs.lstat(linkPath)).isSymbolicLink()) {
+      const target = await fs.realpath(linkPath).catch(() => undefined);
+      if (target === undefined) {
+        skip('it is a symbolic link whose target does not exist');
+        continue;
+      }
+      if (!isInside(workspace, target)) {
+        skip('it is a symbolic link to a path outside the workspace');
+        continue;
+      }
+      real = target;
+    }
+    const stats = await fs.stat(real);
+    if (stats.isDirectory()) {
+      if (ancestors.has(real)) {
+        skip('it is a symbolic link to a directory that contains it');
+        continue;
+      }
+      entries.push({ kind: 'directory', name });
+      const nested = new Set(ancestors).add(real);
+      entries.push(...(await walk(workspace, real, [...prefix, base], nested, skipped)));
+    } else if (stats.isFile()) {
+      entries.push({ kind: 'file', name, real, stats });
+    } else {
+      skip('it is neither a regular file nor a directory');
+    }
+  }
+  return entries;
+}
+
+type Location =
+  | { kind: 'found'; relative: string; real: string }
+  | { kind: 'missing' }
+  | { kind: 'outside' };
+
+/** Resolves an input path, refusing one that leaves the workspace, literally or through a link. */
+async function locate(workspace: string, input: string): Promise<Location> {
+  const absolute = path.resolve(workspace, input);
+  if (!isInside(workspace, absolute)) return { kind: 'outside' };
+  const relative = toPosix(path.relative(workspace, absolute)) || '.';
+  try {
+    const real = await fs.realpath(absolute);
+    return isInside(workspace, real) ? { kind: 'found', relative, real } : { kind: 'outside' };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+    // Unreadable rather than absent: let the caller's read report the actual error.
+    return { kind: 'found', relative, real: absolute };
+  }
+}
+
+function projectFile(relative: string, absolutePath: string, stats: Stats): ProjectFile {
+  return {
+    path: relative,
+    absolutePath,
+    size: stats.size,
+    executable: (stats.mode & 0o100) !== 0,
+  };
+}
+
+function isInside(root: string, candidate: string): boolean {
+  const relative = path.relative(root, candidate);
+  return (
+    relative === '' ||
+    (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative))
+  );
+}
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}
+
+function posixJoin(dir: string, name: string): string {
+  return dir === '.' ? name : `${dir}/${name}`;
+}

@@ -1,0 +1,20 @@
+// The only module that reads action inputs. Everything else receives the Settings it returns.
+import * as core from '@actions/core';
+import * as fs from 'node:fs';
+import { INPUT_NAMES, parseInputs, type RawInputs } from './parse';
+import type { Settings } from './settings';
+
+export function readInputs(env: NodeJS.ProcessEnv = process.env): Settings {
+  const raw: Partial<Record<(typeof INPUT_NAMES)[number], string>> = {};
+  for (const name of INPUT_NAMES) raw[name] = core.getInput(name);
+  return parseInputs(raw as RawInputs, {
+    workspace: env.GITHUB_WORKSPACE || process.cwd(),
+    isFile: (absolutePath) => {
+      try {
+        return fs.statSync(absolutePath).isFile();
+      } catch {
+        return false;
+      }
+    },
+  });
+}

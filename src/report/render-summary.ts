@@ -1,0 +1,92 @@
+// Markdown for the job summary. Pure: data in, text out.
+import type { PlannedCall } from './plan';
+
+export interface ImageFacts {
+  readonly reference: string;
+  readonly digest: string;
+  readonly platform: string;
+  readonly base: string;
+  readonly baseDigest: string;
+  readonly layerDigest: string;
+  readonly layerSize: number;
+  readonly layerUncompressedSize: number;
+  readonly fileCount: number;
+  readonly layoutDir: string;
+}
+
+export interface DryRunFacts {
+  readonly image: ImageFacts;
+  readonly migrations: readonly string[];
+  readonly taskDefinitionFile: string;
+  readonly family: string;
+  readonly taskDefinitionDiff: string;
+  readonly plan: readonly PlannedCall[];
+  readonly warnings: readonly string[];
+}
+
+/** How many migration names are listed before the rest collapse into a count. */
+const MIGRATIONS_SHOWN = 50;
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** Markdown table cells must not break the row. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function fence(text: string, language: string): string {
+  const longest = Math.max(2, ...Array.from(text.matchAll(/`+/g), (m) => m[0].length));
+  const ticks = '`'.repeat(longest + 1);
+  return `${ticks}${language}\n${text.endsWith('\n') ? text : `${text}\n`}${ticks}`;
+}
+
+export function renderDryRunSummary(facts: DryRunFacts): string {
+  const { image } = facts;
+  const lines: string[] = [];
+  lines.push('## Atlas ECS deploy: dry run', '');
+  lines.push('Nothing was pushed and no AWS call was made. This is what a real run would do.', '');
+  if (facts.warnings.length > 0) {
+    lines.push('### Warnings', '', ...facts.warnings.map((w) => `- ${cell(w)}`), '');
+  }
+  lines.push('### Migration image', '');
+  lines.push('| | |', '|---|---|');
+  lines.push(`| Image | \`${cell(image.reference)}\` |`);
+  lines.push(`| Digest | \`${image.digest}\` |`);
+  lines.push(`| Platform | ${cell(image.platform)} |`);
+  lines.push(`| Base | \`${cell(image.base)}\` (\`${image.baseDigest}\`) |`);
+  lines.push(
+    `| Migration layer | \`${image.layerDigest}\`: ${formatBytes(image.layerSize)} compressed, ${formatBytes(image.layerUncompressedSize)} uncompressed, ${image.fileCount} files |`,
+  );
+  lines.push(`| OCI layout | \`${cell(image.layoutDir)}\` |`, '');
+
+  lines.push(`### Migrations (${facts.migrations.length})`, '');
+  const shown = facts.migrations.slice(0, MIGRATIONS_SHOWN);
+  lines.push(...shown.map((name) => `- \`${cell(name)}\``));
+  if (facts.migrations.length > shown.length) {
+    lines.push(`- … and ${facts.migrations.length - shown.length} more`);
+  }
+  lines.push('');
+
+  lines.push(`### Task definition \`${cell(facts.family)}\``, '');
+  lines.push(`Rendered to \`${cell(facts.taskDefinitionFile)}\`.`, '');
+  lines.push(
+    '<details open><summary>Changes</summary>',
+    '',
+    fence(facts.taskDefinitionDiff, 'diff'),
+    '',
+    '</details>',
+    '',
+  );
+
+  lines.push('### Plan of a real run', '');
+  lines.push('| Phase | Call | What |', '|---|---|---|');
+  for (const step of facts.plan) {
+    lines.push(`| ${step.phase} | \`${cell(step.call)}\` | ${cell(step.detail)} |`);
+  }
+  lines.push('');
+  return lines.join('\n');
+}

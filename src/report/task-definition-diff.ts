@@ -1,0 +1,18 @@
+// A unified diff of the task definition before and after patching, for the summary and the log.
+import { createTwoFilesPatch } from 'diff';
+
+export function taskDefinitionDiff(family: string, before: string, after: string): string {
+  const patch = createTwoFilesPatch(
+    `${family} (current)`,
+    `${family} (new revision)`,
+    before,
+    after,
+    '',
+    '',
+    {
+      context: 3,
+    },
+  );
+  // The first line is a ===== separator that only adds noise in a summary.
+  return patch.replace(/^=+\n/, '');
+}

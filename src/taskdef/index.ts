@@ -1,0 +1,8 @@
+// The task definition core: parse a file, patch in the migration container, render the result.
+export { buildMigrationCommand, type MigrationCommandOptions } from './command';
+export { parseTaskDefinitionFile } from './parse-file';
+export { patchTaskDefinition } from './patch';
+export { DATABASE_URL, DEFAULT_MEMORY_RESERVATION_MIB, type PatchOptions } from './patch-options';
+export { READ_ONLY_FIELDS, stripReadOnly } from './read-only';
+export { renderTaskDefinition } from './render';
+export type * from './types';

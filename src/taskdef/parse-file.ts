@@ -1,0 +1,120 @@
+// Reads a task definition file in either shape users have at hand: the bare task definition
+// (`describe-task-definition --query taskDefinition`, or hand-written) or the whole
+// describe-task-definition output, `{taskDefinition, tags}`.
+import { FileProblem, type FileLocation } from '../errors';
+import { checkTagsShape, checkTaskDefinitionShape, type JsonPath } from './check-shape';
+import { describeValue, isObject } from './json';
+import { escapePointer, lineColumn, scanJson } from './json-scan';
+import { Problems } from './problems';
+import type { DescribedTaskDefinition, JsonObject, Tag, TaskDefinitionJson } from './types';
+
+const EXPORT_HINT =
+  'export it with `aws ecs describe-task-definition --task-definition <family> --include TAGS` (or add `--query taskDefinition` for the bare task definition)';
+
+export function parseTaskDefinitionFile(text: string, file: string): DescribedTaskDefinition {
+  // Editors on Windows like to start files with a byte order mark, which JSON.parse rejects.
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  if (body.trim() === '') {
+    throw new FileProblem({ file }, 'is empty, not a task definition', EXPORT_HINT);
+  }
+  const root = parseJson(body, file);
+
+  let offsets: Map<string, number> | undefined;
+  const locateAt =
+    (prefix: JsonPath) =>
+    (path: JsonPath): FileLocation => {
+      offsets ??= scanJson(body).offsets;
+      // The innermost path that exists: a missing key is reported where its object starts.
+      for (let length = prefix.length + path.length; length >= 0; length--) {
+        const pointer = [...prefix, ...path]
+          .slice(0, length)
+          .map((segment) => `/${escapePointer(String(segment))}`)
+          .join('');
+        const offset = offsets.get(pointer);
+        if (offset !== undefined) return { file, ...lineColumn(body, offset) };
+      }
+      return { file };
+    };
+
+  if (!isObject(root)) {
+    throw new FileProblem(
+      locateAt([])([]),
+      `must hold a JSON object, not ${describeValue(root)}`,
+      EXPORT_HINT,
+    );
+  }
+
+  const wrapped = root.containerDefinitions === undefined && root.taskDefinition !== undefined;
+  const prefix = wrapped ? ['taskDefinition'] : [];
+  const td = wrapped ? root.taskDefinition : root;
+  if (!isObject(td)) {
+    throw new FileProblem(
+      locateAt([])(['taskDefinition']),
+      `"taskDefinition" must be an object, not ${describeValue(td)}`,
+      EXPORT_HINT,
+    );
+  }
+
+  const problems = new Problems();
+  problems.add(...checkTaskDefinitionShape(td, locateAt(prefix)));
+  const tags = takeTags(root, td, wrapped, locateAt([]), problems);
+  problems.throwIfAny();
+  return { taskDefinition: td as TaskDefinitionJson, tags };
+}
+
+function parseJson(body: string, file: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const position = /at position (\d+)/.exec(message);
+    const offset = position
+      ? Number(position[1])
+      : /end of JSON input/.test(message)
+        ? body.length
+        : scanJson(body).errorOffset;
+    // V8 appends the position or a quote of the whole text; the location says it better.
+    const reason = message.replace(/ in JSON at position \d+.*$/s, '').replace(/, ".*$/s, '');
+    throw new FileProblem(
+      { file, ...(offset === undefined ? {} : lineColumn(body, offset)) },
+      `is not valid JSON: ${reason}`,
+      'correct the JSON syntax at that position (a trailing comma or a missing quote is the usual cause)',
+    );
+  }
+}
+
+/**
+ * Tags sit next to the task definition in describe-task-definition's output, and inside it in a
+ * bare file whose author put them there; either way they end up outside the task definition.
+ */
+function takeTags(
+  root: JsonObject,
+  td: JsonObject,
+  wrapped: boolean,
+  locate: (path: JsonPath) => FileLocation,
+  problems: Problems,
+): Tag[] | undefined {
+  const outer = wrapped ? root.tags : undefined;
+  const inner = td.tags;
+  delete td.tags;
+  if (
+    outer !== undefined &&
+    inner !== undefined &&
+    JSON.stringify(outer) !== JSON.stringify(inner)
+  ) {
+    problems.add(
+      new FileProblem(
+        locate(['taskDefinition', 'tags']),
+        'has different tags in "tags" and in "taskDefinition.tags"',
+        'keep the tags in one place: the top-level "tags" of the describe-task-definition output',
+      ),
+    );
+    return undefined;
+  }
+  const tags = outer ?? inner;
+  if (tags === undefined) return undefined;
+  const path = outer !== undefined ? ['tags'] : [...(wrapped ? ['taskDefinition'] : []), 'tags'];
+  const errors = checkTagsShape(tags, path, locate);
+  problems.add(...errors);
+  return errors.length === 0 ? (tags as Tag[]) : undefined;
+}
