@@ -145,6 +145,12 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
   for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value);
 
   const warnings = project.warnings.map((w) => w.message);
+  if (settings.databaseUrlSecret && !settings.databaseUrlSecret.startsWith('arn:')) {
+    // ECS reads a bare name in valueFrom as an SSM parameter; Secrets Manager needs the full ARN.
+    const message = `database-url-secret ${JSON.stringify(settings.databaseUrlSecret)} is a name: this dry run renders it as given, a real run puts the secret's full ARN (from secretsmanager:DescribeSecret) into valueFrom`;
+    io.warning(message);
+    warnings.push(message);
+  }
   if (!settings.imageRepository) {
     warnings.push(
       `No image-repository given: the image is named ${DRY_RUN_REPOSITORY} in this dry run.`,

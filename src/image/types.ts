@@ -159,3 +159,19 @@ export interface AssembledImage {
   family: MediaTypeFamily;
   platform: Platform;
 }
+
+/**
+ * A base image whatever it comes from (an OCI layout on disk, a registry): its documents, checked
+ * against their digests, and a way to stream each blob, verified while it streams.
+ */
+export interface SourceImage {
+  /** How errors and logs name it, e.g. "registry-1.docker.io/arigaio/atlas:latest". */
+  readonly sourceName: string;
+  readonly manifest: ImageManifest;
+  readonly manifestDescriptor: Descriptor;
+  readonly config: ImageConfig;
+  readonly configDescriptor: Descriptor;
+  openBlob(descriptor: Descriptor): NodeJS.ReadableStream;
+  /** Set when the blobs live in a registry, so a push to the same registry can mount them. */
+  readonly registryLocation?: { readonly registry: string; readonly repository: string };
+}
