@@ -1,30 +1,46 @@
 // npm run bench: measured figures for the README and the closing notes. Never run by the tests.
-// Builds a 10,000-file migration project in a temp folder and times each stage on it.
+// Builds migration projects in a temp folder and times each stage on them:
+//   - many small files: BENCH_FILES (10,000) short migrations;
+//   - large files: BENCH_LARGE_FILES (200) migrations of 1 MiB of incompressible bytes each, to
+//     show that large files are streamed (peak RSS stays far below the directory's size).
+// The end-to-end rows run the bundled action (dist/index.js, or BENCH_DIST) in a dry run, as the
+// runner starts it, and report its peak RSS.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import {
+  createReadStream,
   createWriteStream,
+  mkdirSync,
   mkdtempSync,
+  readFileSync,
   rmSync,
   statSync,
   writeFileSync,
-  mkdirSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { readMigrationProject } from '../src/files/read-project';
-import { writeLayer } from '../src/image/layer';
+import { readMigrationProject, readProjectFile } from '../src/files/read-project';
+import { writeLayer, type LayerEntry } from '../src/image/layer';
 import { FAMILY_MEDIA_TYPES } from '../src/image/types';
 import { computeAtlasSum } from '../src/migrations/atlas-sum';
+import type { ProjectFile } from '../src/project-file';
 import { generateStandInBase } from '../scripts/make-stand-in-base';
-import { createReadStream } from 'node:fs';
 
 const FILES = Number(process.env.BENCH_FILES ?? 10_000);
+const LARGE_FILES = Number(process.env.BENCH_LARGE_FILES ?? 200);
+const LARGE_FILE_SIZE = 1024 * 1024;
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+const DIST = path.resolve(process.env.BENCH_DIST ?? path.join(__dirname, '..', 'dist', 'index.js'));
 
 interface Row {
   stage: string;
   figure: string;
+}
+
+interface Migration {
+  name: string;
+  content: Buffer;
 }
 
 function median(values: number[]): number {
@@ -42,114 +58,201 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return median(times);
 }
 
-function makeProject(root: string): void {
+function smallMigrations(): Migration[] {
+  const files: Migration[] = [];
+  for (let i = 0; i < FILES; i++) {
+    files.push({
+      name: `${String(20240101000000 + i).padStart(14, '0')}_change_${i}.sql`,
+      content: Buffer.from(
+        `-- migration ${i}\nCREATE TABLE "t_${i}" ("id" bigint NOT NULL, "name" text NULL, PRIMARY KEY ("id"));\n`,
+      ),
+    });
+  }
+  return files;
+}
+
+function largeMigrations(): Migration[] {
+  const files: Migration[] = [];
+  for (let i = 0; i < LARGE_FILES; i++) {
+    files.push({
+      name: `${String(20240101000000 + i).padStart(14, '0')}_seed_${i}.sql`,
+      content: randomBytes(LARGE_FILE_SIZE),
+    });
+  }
+  return files;
+}
+
+function makeProject(root: string, files: readonly Migration[]): void {
   const dir = path.join(root, 'migrations');
   mkdirSync(dir, { recursive: true });
-  const files = [];
-  for (let i = 0; i < FILES; i++) {
-    const name = `${String(20240101000000 + i).padStart(14, '0')}_change_${i}.sql`;
-    const content = Buffer.from(
-      `-- migration ${i}\nCREATE TABLE "t_${i}" ("id" bigint NOT NULL, "name" text NULL, PRIMARY KEY ("id"));\n`,
-    );
-    writeFileSync(path.join(dir, name), content);
-    files.push({ name, content });
-  }
+  for (const file of files) writeFileSync(path.join(dir, file.name), file.content);
   writeFileSync(path.join(dir, 'atlas.sum'), computeAtlasSum(files));
   writeFileSync(
     path.join(root, 'atlas.hcl'),
     'env "deploy" {\n  url = getenv("DATABASE_URL")\n  migration {\n    dir = "file://migrations"\n  }\n}\n',
   );
+  writeFileSync(
+    path.join(root, 'td.json'),
+    JSON.stringify({
+      family: 'bench',
+      containerDefinitions: [{ name: 'app', image: 'nginx', essential: true }],
+    }),
+  );
+}
+
+/** As build-image maps project files; `reuse: false` drops the bytes the checks kept. */
+function layerEntries(files: readonly ProjectFile[], reuse: boolean): LayerEntry[] {
+  return files.map((original) => {
+    // A copy is not the object read-project kept bytes for, so it is read from disk.
+    const file = reuse ? original : { ...original };
+    return {
+      path: `workspace/${file.path}`,
+      size: file.size,
+      executable: file.executable,
+      source: file.path,
+      open: () => createReadStream(file.absolutePath),
+      read: () => readProjectFile(file),
+    };
+  });
+}
+
+/** Loaded into the action's process: records its peak RSS as it exits, however it exits. */
+const RSS_PROBE =
+  "process.on('exit', () => require('fs').writeFileSync(process.env.BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)));\n";
+
+interface Setup {
+  /** Stand-in base image (OCI layout). */
+  base: string;
+  /** RSS_PROBE's file. */
+  probe: string;
+}
+
+/** Runs the bundled action in a dry run; returns its peak RSS in bytes. */
+function runDist(root: string, setup: Setup): number {
+  const rssFile = path.join(root, 'max-rss');
+  execFileSync(process.execPath, ['--require', setup.probe, DIST], {
+    env: {
+      PATH: process.env.PATH,
+      GITHUB_WORKSPACE: root,
+      RUNNER_TEMP: path.join(root, 'runner-temp'),
+      'INPUT_DRY-RUN': 'true',
+      'INPUT_TASK-DEFINITION': 'td.json',
+      'INPUT_ATLAS-IMAGE': `oci-layout://${setup.base}`,
+      BENCH_RSS_FILE: rssFile,
+    },
+    stdio: 'pipe',
+  });
+  // resourceUsage().maxRSS is in KiB.
+  return Number(readFileSync(rssFile, 'utf8')) * 1024;
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+}
+
+async function scenario(
+  label: string,
+  scratch: string,
+  setup: Setup,
+  migrations: readonly Migration[],
+  rows: Row[],
+): Promise<void> {
+  const root = mkdtempSync(path.join(scratch, 'project-'));
+  makeProject(root, migrations);
+  const total = migrations.reduce((sum, m) => sum + m.content.length, 0);
+  rows.push({ stage: `**${label}** (${migrations.length} files, ${mib(total)})`, figure: '' });
+  const options = {
+    workspace: root,
+    migrationsDir: 'migrations',
+    atlasConfig: 'atlas.hcl',
+    atlasEnv: 'deploy',
+  };
+  let project = await readMigrationProject(options);
+  const readMs = await timed(async () => {
+    project = await readMigrationProject(options);
+  });
+  rows.push({ stage: 'read + verify atlas.sum + atlas.hcl', figure: `${readMs.toFixed(0)} ms` });
+
+  const layerPath = path.join(root, 'layer.tar.gz');
+  let digest = '';
+  let layerSize = 0;
+  let uncompressed = 0;
+  const buildLayer = async (reuse: boolean) => {
+    const layer = await writeLayer(
+      layerEntries(project.files, reuse),
+      createWriteStream(layerPath),
+      {
+        mediaType: FAMILY_MEDIA_TYPES.oci.layerGzip,
+      },
+    );
+    digest = layer.digest;
+    layerSize = layer.size;
+    uncompressed = layer.uncompressedSize;
+  };
+  const layerMs = await timed(() => buildLayer(true));
+  rows.push({
+    stage: `layer build (${project.files.length} files, tar + gzip to disk)`,
+    figure: `${layerMs.toFixed(0)} ms`,
+  });
+  const fromDiskMs = await timed(() => buildLayer(false));
+  rows.push({
+    stage: 'layer build, every file read again from disk',
+    figure: `${fromDiskMs.toFixed(0)} ms`,
+  });
+  rows.push({
+    stage: 'layer size',
+    figure: `${(layerSize / 1024).toFixed(0)} KiB gzip / ${(uncompressed / 1024).toFixed(0)} KiB tar`,
+  });
+  rows.push({ stage: 'layer digest', figure: `\`${digest}\`` });
+
+  let peak = 0;
+  const distMs = await timed(async () => {
+    peak = Math.max(peak, runDist(root, setup));
+  });
+  rows.push({
+    stage: `${path.basename(DIST)} dry run end to end`,
+    figure: `${distMs.toFixed(0)} ms`,
+  });
+  rows.push({ stage: `${path.basename(DIST)} dry run peak RSS`, figure: mib(peak) });
+  rmSync(root, { recursive: true, force: true });
 }
 
 async function main(): Promise<void> {
-  const root = mkdtempSync(path.join(tmpdir(), 'atlas-ecs-bench-'));
+  const scratch = mkdtempSync(path.join(tmpdir(), 'atlas-ecs-bench-'));
   const rows: Row[] = [];
   try {
-    makeProject(root);
-    const options = {
-      workspace: root,
-      migrationsDir: 'migrations',
-      atlasConfig: 'atlas.hcl',
-      atlasEnv: 'deploy',
+    const setup: Setup = {
+      base: path.join(scratch, 'base'),
+      probe: path.join(scratch, 'rss-probe.js'),
     };
-    const project = await readMigrationProject(options);
-    const readMs = await timed(() => readMigrationProject(options));
+    await generateStandInBase(setup.base, {});
+    writeFileSync(setup.probe, RSS_PROBE);
+    if (FILES > 0) await scenario('many small files', scratch, setup, smallMigrations(), rows);
+    if (LARGE_FILES > 0) await scenario('large files', scratch, setup, largeMigrations(), rows);
     rows.push({
-      stage: `read + verify atlas.sum + atlas.hcl (${FILES} files)`,
-      figure: `${readMs.toFixed(0)} ms`,
-    });
-
-    const layerPath = path.join(root, 'layer.tar.gz');
-    let layerSize = 0;
-    let uncompressed = 0;
-    const layerMs = await timed(async () => {
-      const layer = await writeLayer(
-        project.files.map((file) => ({
-          path: `workspace/${file.path}`,
-          size: file.size,
-          executable: file.executable,
-          open: () => createReadStream(file.absolutePath),
-        })),
-        createWriteStream(layerPath),
-        { mediaType: FAMILY_MEDIA_TYPES.oci.layerGzip },
-      );
-      layerSize = layer.size;
-      uncompressed = layer.uncompressedSize;
-    });
-    rows.push({
-      stage: `layer build (${project.files.length} files, tar + gzip to disk)`,
-      figure: `${layerMs.toFixed(0)} ms`,
-    });
-    rows.push({
-      stage: 'layer size',
-      figure: `${(layerSize / 1024).toFixed(0)} KiB gzip / ${(uncompressed / 1024).toFixed(0)} KiB tar`,
-    });
-
-    // The whole bundled action, as the runner starts it, in a dry run on the same project.
-    await generateStandInBase(path.join(root, 'base'), {});
-    writeFileSync(
-      path.join(root, 'td.json'),
-      JSON.stringify({
-        family: 'bench',
-        containerDefinitions: [{ name: 'app', image: 'nginx', essential: true }],
-      }),
-    );
-    const dist = path.resolve(__dirname, '..', 'dist', 'index.js');
-    const runDist = async () => {
-      execFileSync(process.execPath, [dist], {
-        env: {
-          PATH: process.env.PATH,
-          GITHUB_WORKSPACE: root,
-          RUNNER_TEMP: path.join(root, 'runner-temp'),
-          'INPUT_DRY-RUN': 'true',
-          'INPUT_TASK-DEFINITION': 'td.json',
-          'INPUT_ATLAS-IMAGE': 'oci-layout://base',
-        },
-        stdio: 'pipe',
-      });
-    };
-    const distMs = await timed(runDist);
-    rows.push({
-      stage: `dist/index.js dry run end to end (${FILES} files)`,
-      figure: `${distMs.toFixed(0)} ms`,
-    });
-    rows.push({
-      stage: 'bundle size (dist/index.js)',
-      figure: `${(statSync(dist).size / 1024).toFixed(0)} KiB`,
+      stage: `bundle size (${path.basename(DIST)})`,
+      figure: `${(statSync(DIST).size / 1024).toFixed(0)} KiB`,
     });
     rows.push({
       stage: 'bundle + HCL parser wasm',
-      figure: `${((statSync(dist).size + statSync(path.join(path.dirname(dist), 'hcl2json.wasm.gz')).size) / 1024).toFixed(0)} KiB`,
+      figure: `${((statSync(DIST).size + statSync(path.join(path.dirname(DIST), 'hcl2json.wasm.gz')).size) / 1024).toFixed(0)} KiB`,
     });
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
   }
 
   const width = Math.max(...rows.map((r) => r.stage.length));
-  console.log(`Node ${process.version}, median of ${REPEAT} runs\n`);
-  console.log(`| ${'stage'.padEnd(width)} | figure |`);
-  console.log(`|${'-'.repeat(width + 2)}|--------|`);
-  for (const row of rows) console.log(`| ${row.stage.padEnd(width)} | ${row.figure} |`);
+  const figureWidth = Math.max(6, ...rows.map((r) => r.figure.length));
+  console.log(
+    `Node ${process.version}, median of ${REPEAT} runs, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}\n`,
+  );
+  console.log(`| ${'stage'.padEnd(width)} | ${'figure'.padEnd(figureWidth)} |`);
+  console.log(`|${'-'.repeat(width + 2)}|${'-'.repeat(figureWidth + 2)}|`);
+  for (const row of rows) {
+    console.log(`| ${row.stage.padEnd(width)} | ${row.figure.padEnd(figureWidth)} |`);
+  }
 }
 
 main().catch((error: unknown) => {

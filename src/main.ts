@@ -3,14 +3,41 @@ import * as core from '@actions/core';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { createAwsApis, createAwsClients, type AwsClients } from './aws/clients';
+import { createEcrCredentialGetter } from './aws/ecr-auth';
 import { buildMigrationImage } from './files/build-image';
+import { readOciLayoutImage } from './files/oci-layout';
 import { readMigrationProject } from './files/read-project';
 import { readInputs } from './inputs/read';
+import { createRegistryClient, type RegistryClient } from './registry/client';
+import { pullBaseImage } from './registry/pull';
+import { pushImage } from './registry/push';
+import { parseImageReference, parseRepository } from './registry/reference';
 import { createActionIO, type ActionIO } from './report/action-io';
 import { reportFailure } from './report/failure';
 import { run, type Deps } from './run';
+import { realSleep } from './util/retry';
+import { version } from '../package.json';
 
-function createDeps(io: ActionIO, env: NodeJS.ProcessEnv): Deps {
+const USER_AGENT = `atlas-ecs-deploy/${version}`;
+
+function createDeps(io: ActionIO, env: NodeJS.ProcessEnv): Deps & { close(): void } {
+  let clients: AwsClients | undefined;
+  const awsClients = (): AwsClients => (clients ??= createAwsClients({ userAgent: USER_AGENT }));
+  let apis: ReturnType<typeof createAwsApis> | undefined;
+  const aws = () => (apis ??= createAwsApis(awsClients()));
+  let registryClient: RegistryClient | undefined;
+  const registry = (): RegistryClient =>
+    (registryClient ??= createRegistryClient({
+      mask: (value) => io.setSecret(value),
+      log: (message) => io.info(message),
+      ecrCredentials: createEcrCredentialGetter(
+        (region) => aws().ecrAuthInRegion(region),
+        (value) => io.setSecret(value),
+      ),
+      userAgent: USER_AGENT,
+    }));
+
   return {
     io,
     env: {
@@ -25,17 +52,35 @@ function createDeps(io: ActionIO, env: NodeJS.ProcessEnv): Deps {
       await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, text);
     },
+    readBaseImage: async (source, platform) => {
+      if (source.kind === 'oci-layout')
+        return readOciLayoutImage(source.path, source.tag, platform);
+      // Validated by the input parser, so it parses.
+      return pullBaseImage(registry(), parseImageReference(source.reference)!, platform);
+    },
     buildImage: buildMigrationImage,
+    pushImage: (repository, image, tags) =>
+      pushImage(registry(), parseRepository(repository)!, image, tags, (message) =>
+        io.info(message),
+      ),
+    aws,
+    sleep: realSleep,
+    now: Date.now,
+    close: () => clients?.destroy(),
   };
 }
 
 async function main(): Promise<void> {
   const io = createActionIO();
+  let deps: ReturnType<typeof createDeps> | undefined;
   try {
     const settings = readInputs();
-    await run(settings, createDeps(io, process.env));
+    deps = createDeps(io, process.env);
+    await run(settings, deps);
   } catch (error) {
     core.setFailed(reportFailure(io, error));
+  } finally {
+    deps?.close();
   }
 }
 

@@ -1,14 +1,23 @@
 // The action's phases in order, over injected adapters. main.ts wires the real ones; tests pass fakes.
+// Everything that can fail on the user's input runs before anything is pushed or registered.
 import * as path from 'node:path';
+import type { AwsApis } from './aws/api';
+import { deploymentLinks } from './deploy/console-links';
+import { preflight, preflightRequest, type Preflight } from './deploy/preflight';
+import { deploymentOutputs, runDeployment } from './deploy/run-deployment';
 import { InputError } from './errors';
 import type { BuildImageOptions, BuiltImage } from './files/build-image';
+import { pushableImage } from './files/pushable-image';
 import type { MigrationProject, ReadProjectOptions } from './files/read-project';
-import { contentTag } from './registry/reference';
 import { formatPlatform, platformForCpuArchitecture } from './image/platform';
-import type { Settings } from './inputs/settings';
+import type { Platform, SourceImage } from './image/types';
+import type { BaseImageSource, Settings } from './inputs/settings';
+import type { PushableImage, PushResult } from './registry/push';
+import { contentTag } from './registry/reference';
 import type { ActionIO } from './report/action-io';
 import { planDeploy } from './report/plan';
-import { renderDryRunSummary } from './report/render-summary';
+import { renderDeploySummary } from './report/render-deploy-summary';
+import { renderDryRunSummary, type ImageFacts } from './report/render-summary';
 import { taskDefinitionDiff } from './report/task-definition-diff';
 import {
   buildMigrationCommand,
@@ -43,7 +52,14 @@ export interface Deps {
   readProject(options: ReadProjectOptions): Promise<MigrationProject>;
   readTextFile(absolutePath: string): Promise<string>;
   writeTextFile(absolutePath: string, text: string): Promise<void>;
+  /** Reads the base from an OCI layout or pulls it from its registry (manifest and config only). */
+  readBaseImage(source: BaseImageSource, platform: Platform): Promise<SourceImage>;
   buildImage(options: BuildImageOptions): Promise<BuiltImage>;
+  pushImage(repository: string, image: PushableImage, tags: readonly string[]): Promise<PushResult>;
+  /** Created on first use, so a dry run never builds an AWS client. */
+  aws(): AwsApis;
+  sleep(ms: number): Promise<void>;
+  now(): number;
 }
 
 export interface RunResult {
@@ -51,13 +67,6 @@ export interface RunResult {
 }
 
 export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
-  if (!settings.dryRun) {
-    throw new InputError(
-      'dry-run',
-      'is false, but this version of the action only runs dry: pushing the image and deploying to ECS are not built yet',
-      "set dry-run: 'true'",
-    );
-  }
   if (settings.mode === 'run-task') {
     throw new InputError(
       'mode',
@@ -74,8 +83,28 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
     atlasEnv: settings.atlasEnv,
   });
   for (const warning of project.warnings) io.warning(warning.message, warning.location);
+  const fromFile = await readTaskDefinitionFile(settings, deps);
 
-  const described = await readTaskDefinition(settings, deps);
+  // Pre-flight: read-only AWS calls; a dry run makes none.
+  const checked = settings.dryRun
+    ? undefined
+    : await io.group('Pre-flight checks', () =>
+        preflight(preflightRequest(settings, fromFile), deps.aws()),
+      );
+  for (const warning of checked?.warnings ?? []) io.warning(warning);
+  const described = checked?.taskDefinition ?? fromFile;
+  if (!described) {
+    throw new InputError('task-definition', 'is required in a dry run', 'give a JSON file');
+  }
+  const secretValueFrom = checked ? checked.databaseUrlSecretValueFrom : settings.databaseUrlSecret;
+  const warnings = project.warnings.map((w) => w.message);
+  if (!checked && secretValueFrom && !secretValueFrom.startsWith('arn:')) {
+    // ECS reads a bare name in valueFrom as an SSM parameter; Secrets Manager needs the full ARN.
+    const message = `database-url-secret ${JSON.stringify(secretValueFrom)} is a name: this dry run renders it as given, a real run puts the secret's full ARN (from secretsmanager:DescribeSecret) into valueFrom`;
+    io.warning(message);
+    warnings.push(message);
+  }
+
   const family = described.taskDefinition.family;
   const platform = platformForCpuArchitecture(
     described.taskDefinition.runtimePlatform?.cpuArchitecture,
@@ -85,28 +114,22 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
     containerName: settings.containerName,
     command: migrationCommand(settings),
     images: settings.images,
-    ...(settings.databaseUrlSecret ? { databaseUrlSecret: settings.databaseUrlSecret } : {}),
+    ...(secretValueFrom ? { databaseUrlSecret: secretValueFrom } : {}),
     ...(settings.appContainers ? { appContainers: settings.appContainers } : {}),
     ...(settings.taskDefinition.kind === 'file'
       ? { source: workspaceRelative(settings.workspace, settings.taskDefinition.path) }
       : {}),
   };
   // Patch once with a stand-in image first: a task definition we cannot patch must fail before
-  // anything is built or written.
+  // anything is built, pushed or registered.
   patchTaskDefinition(described, { ...patchOptions, image: `${repository}@${PLACEHOLDER_DIGEST}` });
 
-  if (settings.atlasImage.kind !== 'oci-layout') {
-    throw new InputError(
-      'atlas-image',
-      `${JSON.stringify(settings.atlasImage.reference)} is a registry image, and this version builds only from an OCI image layout on disk`,
-      'use oci-layout://<dir>[:<tag>] (e.g. made by `skopeo copy docker://arigaio/atlas oci:<dir>:latest`)',
-    );
-  }
-
   const outputDir = path.join(deps.env.outputRoot, 'atlas-ecs-deploy');
-  const image = await io.group('Build the migration image', () =>
-    deps.buildImage({
-      base: settings.atlasImage as BuildImageOptions['base'],
+  const { base, image } = await io.group('Build the migration image', async () => {
+    const base = await deps.readBaseImage(settings.atlasImage, platform);
+    const image = await deps.buildImage({
+      base,
+      copyBaseLayers: settings.dryRun,
       platform,
       files: project.files,
       imageRoot: IMAGE_ROOT,
@@ -114,27 +137,34 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
       labels: imageLabels(settings, deps.env),
       outputDir: path.join(outputDir, 'image'),
       tag: settings.imageTag ?? 'latest',
-    }),
-  );
+    });
+    return { base, image };
+  });
   const imageReference = `${repository}@${image.manifestDigest}`;
+  const tags = [
+    contentTag(image.manifestDigest),
+    ...(settings.imageTag ? [settings.imageTag] : []),
+  ];
   io.info(
     `Built ${imageReference} for ${formatPlatform(image.platform)}: layer ${image.layer.digest}, ${image.layer.fileCount} files, ${image.layer.size} bytes`,
   );
+
+  const pushed = settings.dryRun
+    ? undefined
+    : await io.group(`Push to ${repository}`, () =>
+        deps.pushImage(repository, pushableImage(image, base), tags),
+      );
 
   const patched = patchTaskDefinition(described, { ...patchOptions, image: imageReference });
   const rendered = renderTaskDefinition(patched);
   const taskDefinitionFile = path.join(outputDir, 'task-definition.json');
   await deps.writeTextFile(taskDefinitionFile, rendered);
   io.info(`Rendered the task definition to ${taskDefinitionFile}`);
-
-  const before = renderTaskDefinition({
-    ...stripReadOnly(described.taskDefinition),
-    ...(described.tags && described.tags.length > 0 ? { tags: described.tags } : {}),
-  });
-  const diff = taskDefinitionDiff(family, before, rendered);
+  const diff = taskDefinitionDiff(family, renderCurrent(described), rendered);
   await io.group('Task definition changes', async () => io.info(diff));
 
-  const outputs = {
+  const imageFacts = describeImage(settings, image, imageReference);
+  const outputs: Record<string, string> = {
     image: imageReference,
     'image-digest': image.manifestDigest,
     'task-definition-arn': '',
@@ -142,63 +172,85 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
     'deployment-id': '',
     'migration-status': 'skipped',
   };
-  for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value);
 
-  const warnings = project.warnings.map((w) => w.message);
-  if (settings.databaseUrlSecret && !settings.databaseUrlSecret.startsWith('arn:')) {
-    // ECS reads a bare name in valueFrom as an SSM parameter; Secrets Manager needs the full ARN.
-    const message = `database-url-secret ${JSON.stringify(settings.databaseUrlSecret)} is a name: this dry run renders it as given, a real run puts the secret's full ARN (from secretsmanager:DescribeSecret) into valueFrom`;
-    io.warning(message);
-    warnings.push(message);
-  }
-  if (!settings.imageRepository) {
-    warnings.push(
-      `No image-repository given: the image is named ${DRY_RUN_REPOSITORY} in this dry run.`,
-    );
-  }
-  await io.appendSummary(
-    renderDryRunSummary({
-      image: {
-        reference: imageReference,
-        digest: image.manifestDigest,
-        platform: formatPlatform(image.platform),
-        base:
-          settings.atlasImage.path + (settings.atlasImage.tag ? `:${settings.atlasImage.tag}` : ''),
-        baseDigest: image.baseManifestDigest,
-        layerDigest: image.layer.digest,
-        layerSize: image.layer.size,
-        layerUncompressedSize: image.layer.uncompressedSize,
-        fileCount: image.layer.fileCount,
-        layoutDir: image.layoutDir,
-      },
-      migrations: project.migrations,
-      taskDefinitionFile,
-      family,
-      taskDefinitionDiff: diff,
-      plan: planDeploy(settings, {
+  if (!checked || !pushed) {
+    for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value);
+    if (!settings.imageRepository) {
+      warnings.push(
+        `No image-repository given: the image is named ${DRY_RUN_REPOSITORY} in this dry run.`,
+      );
+    }
+    await io.appendSummary(
+      renderDryRunSummary({
+        image: imageFacts,
+        migrations: project.migrations,
+        taskDefinitionFile,
         family,
-        imageReference,
-        blobCount: image.blobCount,
-        tags: [contentTag(image.manifestDigest), ...(settings.imageTag ? [settings.imageTag] : [])],
+        taskDefinitionDiff: diff,
+        plan: planDeploy(settings, { family, imageReference, blobCount: image.blobCount, tags }),
+        warnings,
       }),
-      warnings,
+    );
+    return { outputs };
+  }
+
+  const report = await runDeployment(
+    { settings, preflight: checked, taskDefinition: patched },
+    {
+      ecs: deps.aws().ecs,
+      logs: deps.aws().logs,
+      logsInRegion: (region) => deps.aws().logsInRegion(region),
+      io,
+      sleep: (ms) => deps.sleep(ms),
+      now: () => deps.now(),
+    },
+  );
+  Object.assign(outputs, deploymentOutputs(report));
+  for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value);
+  await io.appendSummary(
+    renderDeploySummary({
+      image: imageFacts,
+      push: {
+        alreadyPresent: pushed.alreadyPresent,
+        uploaded: pushed.uploaded.length,
+        mounted: pushed.mounted.length,
+        existing: pushed.existing.length,
+        bytesUploaded: pushed.bytesUploaded,
+        tags,
+      },
+      service: checked.serviceName,
+      cluster: checked.cluster,
+      family,
+      taskDefinitionFile,
+      taskDefinitionDiff: diff,
+      report,
+      links: links(checked, report),
     }),
   );
+  if (report.error) throw report.error;
   return { outputs };
 }
 
-async function readTaskDefinition(
+function links(checked: Preflight, report: Awaited<ReturnType<typeof runDeployment>>) {
+  const outcome = report.outcome;
+  const migration =
+    outcome?.status === 'failed' && outcome.kind === 'migration' ? outcome : undefined;
+  return deploymentLinks({
+    serviceArn: checked.serviceArn,
+    cluster: checked.cluster,
+    taskDefinitionArn: report.deployed.taskDefinitionArn,
+    previousTaskDefinitionArn: report.deployed.previousTaskDefinitionArn,
+    ...(migration ? { taskArn: migration.taskArn } : {}),
+    ...(migration?.logStream ? { logStream: migration.logStream } : {}),
+  });
+}
+
+async function readTaskDefinitionFile(
   settings: Settings,
   deps: Deps,
-): Promise<DescribedTaskDefinition> {
+): Promise<DescribedTaskDefinition | undefined> {
   const source = settings.taskDefinition;
-  if (source.kind !== 'file') {
-    throw new InputError(
-      'task-definition',
-      'must be a JSON file in this version',
-      'give the path of a task definition JSON file',
-    );
-  }
+  if (source.kind !== 'file') return undefined;
   const text = await deps.readTextFile(source.path).catch((error: NodeJS.ErrnoException) => {
     throw new InputError(
       'task-definition',
@@ -207,6 +259,34 @@ async function readTaskDefinition(
     );
   });
   return parseTaskDefinitionFile(text, workspaceRelative(settings.workspace, source.path));
+}
+
+/** The task definition as it is now, in the form it is registered in, for the diff. */
+function renderCurrent(described: DescribedTaskDefinition): string {
+  return renderTaskDefinition({
+    ...stripReadOnly(described.taskDefinition),
+    ...(described.tags && described.tags.length > 0 ? { tags: described.tags } : {}),
+  });
+}
+
+function describeImage(settings: Settings, image: BuiltImage, reference: string): ImageFacts {
+  return {
+    reference,
+    digest: image.manifestDigest,
+    platform: formatPlatform(image.platform),
+    base: describeBase(settings.atlasImage),
+    baseDigest: image.baseManifestDigest,
+    layerDigest: image.layer.digest,
+    layerSize: image.layer.size,
+    layerUncompressedSize: image.layer.uncompressedSize,
+    fileCount: image.layer.fileCount,
+    layoutDir: image.layoutDir,
+  };
+}
+
+function describeBase(source: BaseImageSource): string {
+  if (source.kind === 'registry') return source.reference;
+  return `oci-layout://${source.path}${source.tag ? `:${source.tag}` : ''}`;
 }
 
 /** Atlas finds atlas.hcl in its working directory; any other name needs --config. */

@@ -30,8 +30,10 @@ async function setUp(dir: string) {
   const baseDir = join(dir, 'base');
   const base = await generateStandInBase(baseDir);
   const files = await writeWorkspace(join(dir, 'ws'));
+  const source = await readOciLayoutImage(baseDir, 'latest', platformForCpuArchitecture('X86_64'));
   const options = (overrides: Partial<BuildImageOptions> = {}): BuildImageOptions => ({
-    base: { kind: 'oci-layout', path: baseDir, tag: 'latest' },
+    base: source,
+    copyBaseLayers: true,
     platform: platformForCpuArchitecture('X86_64'),
     files,
     imageRoot: 'workspace',
@@ -53,7 +55,8 @@ describe('buildMigrationImage', () => {
         ['ARM64', 1],
       ] as const) {
         const platform = platformForCpuArchitecture(cpu);
-        const built = await buildMigrationImage(options({ platform, tag: cpu }));
+        const source = await readOciLayoutImage(join(dir, 'base'), 'latest', platform);
+        const built = await buildMigrationImage(options({ base: source, platform, tag: cpu }));
         expect(built).toMatchObject({
           layoutDir: join(dir, 'out'),
           manifestMediaType: MediaType.ociManifest,
@@ -110,7 +113,7 @@ describe('buildMigrationImage', () => {
       const layout = await new RawLayout(dockerDir).init();
       await layout.tag(await layout.image('amd64', 'docker'), 'v1').writeIndex();
       const built = await buildMigrationImage(
-        options({ base: { kind: 'oci-layout', path: dockerDir, tag: 'v1' } }),
+        options({ base: await readOciLayoutImage(dockerDir, 'v1', options().platform) }),
       );
       expect(built.manifestMediaType).toBe(MediaType.dockerManifest);
       expect(built.layer.mediaType).toBe(MediaType.dockerLayerGzip);
@@ -127,7 +130,11 @@ describe('buildMigrationImage', () => {
       const { options } = await setUp(dir);
       const first = await buildMigrationImage(options({ outputDir: join(dir, 'out1') }));
       const second = await buildMigrationImage(options({ outputDir: join(dir, 'out2') }));
-      expect(second).toEqual({ ...first, layoutDir: join(dir, 'out2') });
+      expect(second).toEqual({
+        ...first,
+        layoutDir: join(dir, 'out2'),
+        layerPath: first.layerPath.replace(join(dir, 'out1'), join(dir, 'out2')),
+      });
     }));
 
   it('marks executables and can put the files at the image root', () =>
@@ -159,11 +166,37 @@ describe('buildMigrationImage', () => {
       expect(await readdir(join(dir, 'out'))).toEqual([]);
     }));
 
-  it('fails with the fix when the base has no image for the platform', () =>
+  it('refuses a base read for another platform', () =>
     withTempDir(async (dir) => {
       const { options } = await setUp(dir);
       await expect(
-        buildMigrationImage(options({ platform: { os: 'linux', architecture: 'riscv64' } })),
+        buildMigrationImage(options({ platform: platformForCpuArchitecture('ARM64') })),
+      ).rejects.toThrow(/has no linux\/arm64 image \(it has: linux\/amd64\)/);
+      expect(await readdir(join(dir, 'out')).catch(() => [])).toEqual([]);
+    }));
+
+  it('leaves the base layers out of the layout when asked, and names no image in it', () =>
+    withTempDir(async (dir) => {
+      const { options, base } = await setUp(dir);
+      const built = await buildMigrationImage(options({ copyBaseLayers: false }));
+      expect(built.complete).toBe(false);
+      const blobs = await readdir(join(built.layoutDir, 'blobs', 'sha256'));
+      expect(blobs.sort()).toEqual(
+        [built.manifestDigest, built.configDigest, built.layer.digest]
+          .map((d) => d.slice(7))
+          .sort(),
+      );
+      expect(base.manifests.every((m) => !blobs.includes(m.layerDigest.slice(7)))).toBe(true);
+      await expect(readdir(join(built.layoutDir))).resolves.not.toContain('index.json');
+      expect(built.image.manifestBytes.length).toBe(built.image.manifestDescriptor.size);
+    }));
+
+  it('fails with the fix when the base has no image for the platform', () =>
+    withTempDir(async (dir) => {
+      await setUp(dir);
+      const baseDir = join(dir, 'base');
+      await expect(
+        readOciLayoutImage(baseDir, 'latest', { os: 'linux', architecture: 'riscv64' }),
       ).rejects.toThrow(
         /\(tag latest\): has no linux\/riscv64 image \(it has: linux\/amd64, linux\/arm64\/v8\)\. Fix: use a base image/,
       );

@@ -2,16 +2,31 @@
 // The layer is streamed from the workspace to disk once; its digest is known when it lands.
 
 import { createReadStream, createWriteStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { mkdir, unlink } from 'node:fs/promises';
-import { appendLayer, manifestFamily } from '../image/append';
+import { appendLayer, configPlatform, manifestFamily } from '../image/append';
+import { checkImagePlatform } from '../image/platform';
 import { ImageError } from '../image/image-error';
 import { writeLayer, type LayerEntry } from '../image/layer';
-import { FAMILY_MEDIA_TYPES, type BuiltLayer, type Platform } from '../image/types';
+import {
+  FAMILY_MEDIA_TYPES,
+  type AssembledImage,
+  type BuiltLayer,
+  type Platform,
+  type SourceImage,
+} from '../image/types';
 import type { ProjectFile } from '../project-file';
-import { layoutTempPath, readOciLayoutImage, writeOciLayout } from './oci-layout';
+import { blobPath, layoutTempPath, writeOciLayout, writeOwnBlobs } from './oci-layout';
+import { readProjectFile } from './read-project';
 
 export interface BuildImageOptions {
-  base: { kind: 'oci-layout'; path: string; tag?: string };
+  /** The base, already read from an OCI layout or a registry. */
+  base: SourceImage;
+  /**
+   * Copy the base's layers into the output layout, making it a complete image (a dry run's
+   * artefact). A real run leaves them where they are: the push only moves what the target lacks.
+   */
+  copyBaseLayers: boolean;
   platform: Platform;
   files: readonly ProjectFile[];
   /** Directory inside the image that mirrors the workspace, relative to '/': e.g. 'workspace'. */
@@ -37,11 +52,19 @@ export interface BuiltImage {
   totalSize: number;
   /** Blobs a push uploads before the manifest: the config and every layer. */
   blobCount: number;
+  /** The documents and their exact bytes, for the push. */
+  image: AssembledImage;
+  /** Where the new layer's blob sits in the layout. */
+  layerPath: string;
+  /** Whether the layout holds every blob (and index.json names the image). */
+  complete: boolean;
 }
 
 export async function buildMigrationImage(options: BuildImageOptions): Promise<BuiltImage> {
   const imageRoot = checkImageRoot(options.imageRoot);
-  const base = await readOciLayoutImage(options.base.path, options.base.tag, options.platform);
+  const base = options.base;
+  // The base was chosen for a platform when it was read; a mix-up here would ship the wrong binary.
+  checkImagePlatform(configPlatform(base.config), options.platform, base.sourceName);
   const family = manifestFamily(base.manifest);
 
   await mkdir(options.outputDir, { recursive: true });
@@ -57,12 +80,25 @@ export async function buildMigrationImage(options: BuildImageOptions): Promise<B
       labels: options.labels,
       createdBy: `atlas-ecs-deploy: add ${layer.fileCount} project files under /${imageRoot}`,
     });
-    await writeOciLayout(options.outputDir, image, { open: base.openBlob }, layerPath, options.tag);
+    if (options.copyBaseLayers) {
+      await writeOciLayout(
+        options.outputDir,
+        image,
+        { open: (descriptor) => base.openBlob(descriptor) as Readable },
+        layerPath,
+        options.tag,
+      );
+    } else {
+      await writeOwnBlobs(options.outputDir, image, layerPath);
+    }
     return {
       layoutDir: options.outputDir,
       manifestDigest: image.manifestDescriptor.digest,
       manifestMediaType: image.manifestDescriptor.mediaType,
       layer,
+      image,
+      layerPath: blobPath(options.outputDir, layer.digest),
+      complete: options.copyBaseLayers,
       platform: image.platform,
       baseManifestDigest: base.manifestDescriptor.digest,
       configDigest: image.configDescriptor.digest,
@@ -85,6 +121,8 @@ function toLayerEntry(file: ProjectFile, imageRoot: string): LayerEntry {
     executable: file.executable,
     source: file.path,
     open: () => createReadStream(file.absolutePath),
+    // Small files: the bytes read-project checked, when it kept them, else one read from disk.
+    read: () => readProjectFile(file),
   };
 }
 

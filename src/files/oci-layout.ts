@@ -133,6 +133,21 @@ export async function writeOciLayout(
   await putIndexEntry(dir, { ...image.manifestDescriptor, platform: image.platform }, tag);
 }
 
+/**
+ * Writes only what the build made (new layer, config, manifest) and leaves index.json alone: the
+ * base's layers are not here, so naming the image in the index would make the layout invalid.
+ */
+export async function writeOwnBlobs(
+  dir: string,
+  image: AssembledImage,
+  newLayerPath: string,
+): Promise<void> {
+  await ensureLayout(dir);
+  await moveIntoBlobs(dir, newLayerPath, image.layer);
+  await putBlobBytes(dir, image.configBytes);
+  await putBlobBytes(dir, image.manifestBytes);
+}
+
 export function blobPath(dir: string, digest: string): string {
   const { algorithm, hex } = parseDigest(digest);
   return join(dir, 'blobs', algorithm, hex);

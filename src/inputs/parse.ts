@@ -29,6 +29,7 @@ export const INPUT_NAMES = [
   'migrate-args',
   'wait-for-service-stability',
   'wait-timeout-minutes',
+  'poll-interval-seconds',
   'rollback-on-failure',
   'force-new-deployment',
   'images',
@@ -56,6 +57,8 @@ export const DEFAULTS = {
   lockTimeout: '10m',
   waitTimeoutMinutes: 30,
   maxWaitTimeoutMinutes: 1440,
+  pollIntervalSeconds: 15,
+  maxPollIntervalSeconds: 300,
 } as const;
 
 const NAME_RE = /^[A-Za-z0-9_-]{1,255}$/;
@@ -379,6 +382,21 @@ function parseWaitTimeout(raw: RawInputs, c: Collector): number {
   return Number(value);
 }
 
+function parsePollInterval(raw: RawInputs, c: Collector): number {
+  const value = raw['poll-interval-seconds'];
+  if (!value) return DEFAULTS.pollIntervalSeconds;
+  const seconds = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || seconds <= 0 || seconds > DEFAULTS.maxPollIntervalSeconds) {
+    c.fail(
+      'poll-interval-seconds',
+      `${shown(value)} is not a number of seconds above 0 and up to ${DEFAULTS.maxPollIntervalSeconds}`,
+      `use e.g. ${DEFAULTS.pollIntervalSeconds}`,
+    );
+    return DEFAULTS.pollIntervalSeconds;
+  }
+  return seconds;
+}
+
 function parseImages(
   raw: RawInputs,
   migrationContainer: string,
@@ -493,6 +511,7 @@ export function parseInputs(raw: RawInputs, ctx: ParseContext): Settings {
     migrateArgs: parseMigrateArgs(raw, c),
     waitForServiceStability: parseBoolean(raw, 'wait-for-service-stability', true, c),
     waitTimeoutMinutes: parseWaitTimeout(raw, c),
+    pollIntervalSeconds: parsePollInterval(raw, c),
     rollbackOnFailure: parseBoolean(raw, 'rollback-on-failure', true, c),
     forceNewDeployment: parseBoolean(raw, 'force-new-deployment', false, c),
     images: parseImages(raw, containerName, c),

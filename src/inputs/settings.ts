@@ -44,6 +44,8 @@ export interface Settings {
   readonly migrateArgs: readonly string[];
   readonly waitForServiceStability: boolean;
   readonly waitTimeoutMinutes: number;
+  /** Seconds between two polls of the rollout. */
+  readonly pollIntervalSeconds: number;
   readonly rollbackOnFailure: boolean;
   readonly forceNewDeployment: boolean;
   readonly images: readonly ContainerImageOverride[];

@@ -4,9 +4,15 @@ import { posix } from 'node:path';
 import type { FileLocation } from '../errors';
 import { diagnose } from './sum-diagnosis';
 import { parseSumFile } from './sum-file';
-import { hashEntries, selectMigrationFiles, totalHash, type MigrationFile } from './sum-hash';
+import {
+  hashEntries,
+  selectMigrationFiles,
+  totalHash,
+  type MigrationFile,
+  type MigrationSource,
+} from './sum-hash';
 
-export type { MigrationFile } from './sum-hash';
+export type { MigrationFile, MigrationSource, StreamedContent } from './sum-hash';
 
 export type SumProblemKind = 'missing' | 'malformed' | 'edited' | 'added' | 'removed' | 'total';
 
@@ -35,7 +41,7 @@ export function computeAtlasSum(files: readonly MigrationFile[]): string {
  * `sumPath` is its workspace-relative path, used in locations and to name migration files.
  */
 export function verifyAtlasSum(
-  files: readonly MigrationFile[],
+  files: readonly MigrationSource[],
   sumText: string | undefined,
   sumPath: string,
 ): SumProblem[] {

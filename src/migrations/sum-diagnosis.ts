@@ -1,9 +1,14 @@
 // Explains why a committed atlas.sum no longer matches the files: which were added, removed or
 // edited, so the user knows what changed instead of only that something did.
 import { createHash } from 'node:crypto';
-import { isSumIgnored } from './sum-directive';
 import type { RecordedEntry } from './sum-file';
-import { compareNames, snapshot, type MigrationFile } from './sum-hash';
+import {
+  compareNames,
+  isIgnoredFile,
+  snapshot,
+  updateWithContent,
+  type MigrationSource,
+} from './sum-hash';
 
 export type DiagnosisKind = 'edited' | 'added' | 'removed';
 
@@ -21,7 +26,7 @@ export interface Diagnosis {
  */
 export function diagnose(
   recorded: readonly RecordedEntry[],
-  migrations: readonly MigrationFile[],
+  migrations: readonly MigrationSource[],
   pathOf: (name: string) => string,
 ): Diagnosis[] {
   const byName = new Map(migrations.map((f) => [f.name, f]));
@@ -37,7 +42,7 @@ export function diagnose(
         migration: entry.name,
         message: `atlas.sum lists ${pathOf(entry.name)} on line ${entry.line}, but the file is gone`,
       });
-    } else if (isSumIgnored(file.content)) {
+    } else if (isIgnoredFile(file)) {
       found.push({
         kind: 'edited',
         line: entry.line,
@@ -47,7 +52,7 @@ export function diagnose(
     }
   }
   for (const file of migrations) {
-    if (recordedNames.has(file.name) || isSumIgnored(file.content)) continue;
+    if (recordedNames.has(file.name) || isIgnoredFile(file)) continue;
     found.push({
       kind: 'added',
       line: 1,
@@ -72,13 +77,13 @@ type ChainBreak =
  */
 function firstChainBreak(
   recorded: readonly RecordedEntry[],
-  migrations: readonly MigrationFile[],
+  migrations: readonly MigrationSource[],
   recordedNames: ReadonlySet<string>,
 ): ChainBreak | undefined {
   const byName = new Map(migrations.map((f) => [f.name, f]));
   const entryOf = new Map(recorded.map((e) => [e.name, e]));
   const ignoredNow = migrations
-    .filter((f) => isSumIgnored(f.content) && !recordedNames.has(f.name))
+    .filter((f) => isIgnoredFile(f) && !recordedNames.has(f.name))
     .map((f) => f.name);
   const sequence = [...recordedNames, ...ignoredNow].sort(compareNames);
 
@@ -93,9 +98,9 @@ function firstChainBreak(
       continue;
     }
     const file = byName.get(name);
-    if (file === undefined || isSumIgnored(file.content)) return undefined;
+    if (file === undefined || isIgnoredFile(file)) return undefined;
     running.update(name, 'utf8');
-    running.update(file.content);
+    updateWithContent(running, file);
     if (snapshot(running) === entry.hash) {
       lastGood = running.copy();
       ignoredSinceLastGood = [];
@@ -105,7 +110,7 @@ function firstChainBreak(
       // The mismatch may come from ignored files that are new rather than from an edit.
       const without = lastGood.copy();
       without.update(name, 'utf8');
-      without.update(file.content);
+      updateWithContent(without, file);
       if (snapshot(without) === entry.hash) {
         return { kind: 'ignored-added', names: ignoredSinceLastGood, entry };
       }

@@ -93,7 +93,7 @@ export function planDeploy(settings: Settings, ctx: PlanContext): PlannedCall[] 
     calls.push({
       phase: 'watch',
       call: 'ecs:DescribeServices, ecs:ListTasks, ecs:DescribeTasks',
-      detail: `every ${POLL_INTERVAL_SECONDS} s for up to ${settings.waitTimeoutMinutes} min: rollout state, events, stopped tasks`,
+      detail: `every ${settings.pollIntervalSeconds} s for up to ${settings.waitTimeoutMinutes} min: rollout state, events, stopped tasks`,
     });
     calls.push({
       phase: 'on failure',

@@ -38,7 +38,7 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
-function fence(text: string, language: string): string {
+export function fence(text: string, language: string): string {
   const longest = Math.max(2, ...Array.from(text.matchAll(/`+/g), (m) => m[0].length));
   const ticks = '`'.repeat(longest + 1);
   return `${ticks}${language}\n${text.endsWith('\n') ? text : `${text}\n`}${ticks}`;

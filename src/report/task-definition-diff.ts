@@ -13,6 +13,6 @@ export function taskDefinitionDiff(family: string, before: string, after: string
       context: 3,
     },
   );
-  // The first line is a ===== separator that only adds noise in a summary.
-  return patch.replace(/^=+\n/, '');
+  // A ===== separator and tab-separated empty headers only add noise to a summary.
+  return patch.replace(/^=+\n/, '').replace(/^(---|\+\+\+) (.*)\t$/gm, '$1 $2');
 }

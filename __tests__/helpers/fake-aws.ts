@@ -1,0 +1,288 @@
+// A loopback AWS endpoint for tests: speaks AWS JSON 1.1 (`POST /`, `X-Amz-Target:
+// <prefix>.<Operation>`, errors as `{__type, message}` with status 400) for ECS, CloudWatch Logs,
+// Secrets Manager and ECR, so the real SDK clients reach it through AWS_ENDPOINT_URL and do their
+// own serialising, signing, retrying and parsing. It keeps clusters, services, task definitions,
+// tasks, log streams and secrets in memory, plays scenarios for new deployments, can throttle the
+// first calls of an operation, and records every request so a test can assert that no write
+// happened.
+//
+//   const aws = new FakeAws();
+//   await aws.start();
+//   const restoreEnv = useFakeAwsEnv(aws);
+//   ...
+//   restoreEnv();
+//   await aws.close();
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FakeEcs } from './fake-aws/ecs';
+import { AwsFault, DEFAULT_REGION, LogicalClock, type JsonBody } from './fake-aws/protocol';
+import { FakeEcr, FakeLogs, FakeSecrets } from './fake-aws/services';
+
+export type {
+  FakeDeployment,
+  FakeService,
+  FakeTask,
+  Scenario,
+  ScenarioContext,
+} from './fake-aws/ecs';
+export * as scenarios from './fake-aws/scenarios';
+export { ATLAS_ERROR_LINE, ATLAS_FAILURE_LOG } from './fake-aws/scenarios';
+export { ACCOUNT_ID } from './fake-aws/protocol';
+
+export type FakeAwsService = 'ecs' | 'logs' | 'secretsmanager' | 'ecr';
+
+const TARGET_PREFIXES: Record<string, FakeAwsService> = {
+  AmazonEC2ContainerServiceV20141113: 'ecs',
+  Logs_20140328: 'logs',
+  secretsmanager: 'secretsmanager',
+  AmazonEC2ContainerRegistry_V20150921: 'ecr',
+};
+
+/** Operations that change something; a pre-flight or a dry run must send none of them. */
+export const WRITE_OPERATIONS: ReadonlySet<string> = new Set([
+  'RegisterTaskDefinition',
+  'DeregisterTaskDefinition',
+  'UpdateService',
+  'CreateService',
+  'DeleteService',
+  'RunTask',
+  'StartTask',
+  'StopTask',
+  'TagResource',
+  'UntagResource',
+  'PutImage',
+  'InitiateLayerUpload',
+  'UploadLayerPart',
+  'CompleteLayerUpload',
+  'BatchDeleteImage',
+  'CreateRepository',
+  'CreateSecret',
+  'PutSecretValue',
+  'UpdateSecret',
+  'CreateLogGroup',
+  'CreateLogStream',
+  'PutLogEvents',
+]);
+
+export interface RecordedCall {
+  readonly service: FakeAwsService | undefined;
+  readonly operation: string;
+  readonly body: JsonBody;
+  /** The region of the SigV4 credential scope the SDK signed with. */
+  readonly region: string | undefined;
+  readonly userAgent: string;
+  readonly signed: boolean;
+  /** The error type answered, if any (ThrottlingException for an injected throttle). */
+  readonly error: string | undefined;
+}
+
+export interface FakeAwsOptions {
+  /** Region used in the ARNs of fixtures. Default us-east-1. */
+  readonly region?: string;
+}
+
+export class FakeAws {
+  readonly region: string;
+  readonly clock = new LogicalClock();
+  readonly logs: FakeLogs;
+  readonly ecs: FakeEcs;
+  readonly secrets: FakeSecrets;
+  readonly ecr: FakeEcr;
+  readonly calls: RecordedCall[] = [];
+  private readonly throttles = new Map<string, number>();
+  private server: http.Server | undefined;
+  private address: string | undefined;
+
+  constructor(options: FakeAwsOptions = {}) {
+    this.region = options.region ?? DEFAULT_REGION;
+    this.logs = new FakeLogs(this.clock);
+    this.ecs = new FakeEcs(this.region, this.clock, this.logs);
+    this.secrets = new FakeSecrets(this.region, this.clock);
+    this.ecr = new FakeEcr(this.clock);
+  }
+
+  /** `http://127.0.0.1:<port>`, once started. */
+  get url(): string {
+    if (!this.address) throw new Error('FakeAws: not started');
+    return this.address;
+  }
+
+  async start(): Promise<string> {
+    if (this.server) return this.url;
+    const server = http.createServer((req, res) => {
+      void this.serve(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.server = server;
+    this.address = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return this.address;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    this.address = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve, reject) =>
+      server.close((error) => (error ? reject(error) : resolve())),
+    );
+  }
+
+  /** The next `times` calls of `operation` answer ThrottlingException. */
+  throttle(operation: string, times: number): void {
+    this.throttles.set(operation, times);
+  }
+
+  /** Calls of an operation (or all), throttled ones included. */
+  callsOf(operation?: string): RecordedCall[] {
+    return operation ? this.calls.filter((c) => c.operation === operation) : [...this.calls];
+  }
+
+  /** Calls per operation, e.g. `{DescribeServices: 3, ListTasks: 3}`. */
+  counts(options: { includeErrors?: boolean } = {}): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const call of this.calls) {
+      if (call.error && !options.includeErrors) continue;
+      counts[call.operation] = (counts[call.operation] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  /** Calls that would have changed something. */
+  writes(): RecordedCall[] {
+    return this.calls.filter((c) => WRITE_OPERATIONS.has(c.operation));
+  }
+
+  private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const dot = target.indexOf('.');
+    const service = TARGET_PREFIXES[target.slice(0, dot)];
+    const operation = dot > 0 ? target.slice(dot + 1) : target;
+    const authorization = String(req.headers.authorization ?? '');
+    const region = /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(authorization)?.[1];
+    let body: JsonBody = {};
+    let answer: { status: number; json: unknown };
+    try {
+      if (req.method !== 'POST' || req.url !== '/') {
+        throw new AwsFault('UnknownOperationException', `${req.method} ${req.url} is not JSON 1.1`);
+      }
+      body = text.trim() === '' ? {} : (JSON.parse(text) as JsonBody);
+      answer = { status: 200, json: this.dispatch(service, operation, body, region) };
+    } catch (error) {
+      const fault =
+        error instanceof AwsFault
+          ? error
+          : new AwsFault(
+              'InternalFailure',
+              error instanceof Error ? error.message : String(error),
+              500,
+            );
+      answer = { status: fault.status, json: { __type: fault.type, message: fault.message } };
+    }
+    this.clock.tick();
+    this.calls.push({
+      service,
+      operation,
+      body,
+      region,
+      userAgent: String(req.headers['user-agent'] ?? ''),
+      signed: authorization.startsWith('AWS4-HMAC-SHA256'),
+      error: answer.status === 200 ? undefined : String((answer.json as { __type: string }).__type),
+    });
+    const payload = JSON.stringify(answer.json);
+    res.writeHead(answer.status, {
+      'content-type': 'application/x-amz-json-1.1',
+      'content-length': Buffer.byteLength(payload),
+      'x-amzn-requestid': `req-${this.calls.length}`,
+    });
+    res.end(payload);
+  }
+
+  private dispatch(
+    service: FakeAwsService | undefined,
+    operation: string,
+    body: JsonBody,
+    region: string | undefined,
+  ): JsonBody {
+    const left = this.throttles.get(operation) ?? 0;
+    if (left > 0) {
+      this.throttles.set(operation, left - 1);
+      throw new AwsFault('ThrottlingException', 'Rate exceeded');
+    }
+    switch (service) {
+      case 'ecs':
+        return this.ecs.handle(operation, body);
+      case 'logs':
+        return this.logs.handle(operation, body);
+      case 'secretsmanager':
+        return this.secrets.handle(operation, body);
+      case 'ecr':
+        return this.ecr.handle(operation, body, region ?? this.region);
+      default:
+        throw new AwsFault('UnknownOperationException', `unknown X-Amz-Target ${operation}`);
+    }
+  }
+}
+
+const ENV_KEYS = [
+  'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_ECS',
+  'AWS_ENDPOINT_URL_ECR',
+  'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS',
+  'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+  'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS',
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+  'AWS_CONFIG_FILE',
+  'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_EC2_METADATA_DISABLED',
+  'AWS_MAX_ATTEMPTS',
+  'AWS_RETRY_MODE',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_ROLE_ARN',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+];
+
+/**
+ * Points the SDK's standard configuration at the fake: AWS_ENDPOINT_URL, AWS_REGION, static fake
+ * credentials, and no shared config files or instance metadata. Returns a function that puts the
+ * environment back. `overrides` set (a string) or unset (undefined) further variables.
+ */
+export function useFakeAwsEnv(
+  fake: FakeAws | { url: string; region: string },
+  overrides: Record<string, string | undefined> = {},
+): () => void {
+  const saved = new Map<string, string | undefined>();
+  const keys = new Set([...ENV_KEYS, ...Object.keys(overrides)]);
+  for (const key of keys) saved.set(key, process.env[key]);
+  for (const key of ENV_KEYS) delete process.env[key];
+  const values: Record<string, string | undefined> = {
+    AWS_ENDPOINT_URL: fake.url,
+    AWS_REGION: fake.region,
+    AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKEFAKE',
+    AWS_SECRET_ACCESS_KEY: 'fake-secret-access-key',
+    AWS_CONFIG_FILE: '/nonexistent/aws-config',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    ...overrides,
+  };
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+  return () => {
+    for (const [key, value] of saved) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+}

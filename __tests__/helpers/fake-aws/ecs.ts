@@ -1,0 +1,751 @@
+// An in-memory ECS that behaves like the real one where the action depends on it: read-only fields
+// are refused by RegisterTaskDefinition, revisions are numbered per family, UpdateService creates a
+// PRIMARY deployment (id `ecs-svc/<digits>`) and demotes the old one to ACTIVE, a CODE_DEPLOY
+// service refuses a new task definition, stopped tasks stay listable by startedBy, and a scenario
+// decides, poll after poll, what the new deployment's tasks do.
+import {
+  ACCOUNT_ID,
+  AwsFault,
+  hexId,
+  num,
+  str,
+  type JsonBody,
+  type LogicalClock,
+} from './protocol';
+import type { FakeLogs } from './services';
+
+export interface FakeTaskDefinition {
+  readonly arn: string;
+  readonly family: string;
+  readonly revision: number;
+  status: 'ACTIVE' | 'INACTIVE';
+  /** What was registered (the request, without tags). */
+  readonly body: JsonBody;
+  readonly tags: JsonBody[] | undefined;
+  readonly registeredAt: number;
+}
+
+export interface FakeDeployment {
+  id: string;
+  status: 'PRIMARY' | 'ACTIVE' | 'INACTIVE';
+  taskDefinition: string;
+  desiredCount: number;
+  pendingCount: number;
+  runningCount: number;
+  failedTasks: number;
+  createdAt: number;
+  updatedAt: number;
+  rolloutState: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+  rolloutStateReason: string;
+  /** DescribeServices polls since this deployment was created. */
+  polls: number;
+  scenario: Scenario | undefined;
+  /** The task definition the service ran before this deployment. */
+  previousTaskDefinition: string;
+}
+
+export interface FakeContainer {
+  name: string;
+  image: string;
+  lastStatus: 'PENDING' | 'RUNNING' | 'STOPPED';
+  exitCode?: number;
+  reason?: string;
+}
+
+export interface FakeTask {
+  readonly arn: string;
+  readonly id: string;
+  readonly clusterArn: string;
+  readonly taskDefinitionArn: string;
+  readonly startedBy: string;
+  readonly group: string;
+  lastStatus: 'PROVISIONING' | 'RUNNING' | 'DEPROVISIONING' | 'STOPPED';
+  desiredStatus: 'RUNNING' | 'STOPPED';
+  stopCode?: string;
+  stoppedReason?: string;
+  containers: FakeContainer[];
+  readonly createdAt: number;
+  stoppedAt?: number;
+}
+
+export interface FakeService {
+  readonly name: string;
+  readonly arn: string;
+  readonly clusterName: string;
+  readonly clusterArn: string;
+  status: 'ACTIVE' | 'DRAINING' | 'INACTIVE';
+  desiredCount: number;
+  taskDefinition: string;
+  deploymentController: 'ECS' | 'CODE_DEPLOY' | 'EXTERNAL';
+  deployments: FakeDeployment[];
+  /** Newest first, as ECS lists them. */
+  events: { id: string; createdAt: number; message: string }[];
+  networkConfiguration: JsonBody | undefined;
+  launchType: string;
+  circuitBreaker: { enable: boolean; rollback: boolean };
+  /** Given to the next deployment that UpdateService creates (not to later ones). */
+  nextScenario: Scenario | undefined;
+}
+
+/** How a stopped task's containers ended. */
+export interface StopSpec {
+  stopCode: string;
+  stoppedReason: string;
+  containers: Record<string, { exitCode?: number; reason?: string }>;
+}
+
+/** What a scenario can make ECS do at a poll of its deployment. */
+export interface ScenarioContext {
+  /** 1 at the first DescribeServices after the UpdateService that created the deployment. */
+  readonly poll: number;
+  readonly service: FakeService;
+  readonly deployment: FakeDeployment;
+  readonly taskDefinition: FakeTaskDefinition;
+  /** Starts `count` (default: the deployment's desired count) RUNNING tasks of the deployment. */
+  startTasks(count?: number): FakeTask[];
+  /** The deployment's tasks that are not stopped. */
+  liveTasks(): FakeTask[];
+  stopTask(task: FakeTask, spec: StopSpec): void;
+  /** Writes log lines to a container's awslogs stream (from its logConfiguration). */
+  writeLog(task: FakeTask, container: string, lines: readonly string[]): void;
+  /** The first `reads` GetLogEvents of that stream answer as if it did not exist yet. */
+  delayLog(task: FakeTask, container: string, reads: number): void;
+  /** rolloutState COMPLETED, the old deployments drained. */
+  complete(): void;
+  /** rolloutState FAILED; with rollback, a new PRIMARY deployment of the previous revision. */
+  fail(reason: string, options: { rollback: boolean }): void;
+  event(message: string): void;
+}
+
+export type Scenario = (ctx: ScenarioContext) => void;
+
+const REGISTER_KEYS = new Set([
+  'family',
+  'taskRoleArn',
+  'executionRoleArn',
+  'networkMode',
+  'containerDefinitions',
+  'volumes',
+  'placementConstraints',
+  'requiresCompatibilities',
+  'cpu',
+  'memory',
+  'tags',
+  'pidMode',
+  'ipcMode',
+  'proxyConfiguration',
+  'inferenceAccelerators',
+  'ephemeralStorage',
+  'runtimePlatform',
+  'enableFaultInjection',
+]);
+
+export interface AddServiceOptions {
+  cluster?: string;
+  name: string;
+  /** ARN or family:revision of a task definition added before. */
+  taskDefinition: string;
+  desiredCount?: number;
+  status?: FakeService['status'];
+  deploymentController?: FakeService['deploymentController'];
+  circuitBreaker?: { enable: boolean; rollback: boolean };
+  networkConfiguration?: JsonBody;
+}
+
+export class FakeEcs {
+  readonly clusters = new Map<string, string>();
+  readonly taskDefinitions: FakeTaskDefinition[] = [];
+  readonly services: FakeService[] = [];
+  readonly tasks: FakeTask[] = [];
+  private deploymentCounter = 0;
+  private taskCounter = 0;
+  private eventCounter = 0;
+
+  constructor(
+    private readonly region: string,
+    private readonly clock: LogicalClock,
+    private readonly logs: FakeLogs,
+  ) {}
+
+  // -------------------------------------------------------------------------------------------
+  // Fixtures
+
+  addCluster(name: string): string {
+    const arn = `arn:aws:ecs:${this.region}:${ACCOUNT_ID}:cluster/${name}`;
+    this.clusters.set(name, arn);
+    return arn;
+  }
+
+  /** Registers a task definition as a fixture (no request recorded); returns its ARN. */
+  addTaskDefinition(body: JsonBody, tags?: JsonBody[]): string {
+    return this.register(body, tags).arn;
+  }
+
+  addService(options: AddServiceOptions): FakeService {
+    const clusterName = options.cluster ?? 'default';
+    const clusterArn = this.clusters.get(clusterName) ?? this.addCluster(clusterName);
+    const td = this.findTaskDefinition(options.taskDefinition);
+    if (!td) throw new Error(`fake ECS: no task definition ${options.taskDefinition}`);
+    const desiredCount = options.desiredCount ?? 1;
+    const service: FakeService = {
+      name: options.name,
+      arn: `arn:aws:ecs:${this.region}:${ACCOUNT_ID}:service/${clusterName}/${options.name}`,
+      clusterName,
+      clusterArn,
+      status: options.status ?? 'ACTIVE',
+      desiredCount,
+      taskDefinition: td.arn,
+      deploymentController: options.deploymentController ?? 'ECS',
+      deployments: [],
+      events: [],
+      networkConfiguration: options.networkConfiguration ?? {
+        awsvpcConfiguration: {
+          subnets: ['subnet-0abc'],
+          securityGroups: ['sg-0abc'],
+          assignPublicIp: 'DISABLED',
+        },
+      },
+      launchType: 'FARGATE',
+      circuitBreaker: options.circuitBreaker ?? { enable: true, rollback: true },
+      nextScenario: undefined,
+    };
+    const initial = this.newDeployment(service, td.arn, td.arn);
+    initial.rolloutState = 'COMPLETED';
+    initial.rolloutStateReason = `ECS deployment ${initial.id} completed.`;
+    initial.runningCount = desiredCount;
+    service.deployments.push(initial);
+    this.addEvent(service, `(service ${service.name}) has reached a steady state.`);
+    this.services.push(service);
+    return service;
+  }
+
+  service(name: string, cluster = 'default'): FakeService {
+    const found = this.services.find((s) => s.name === name && s.clusterName === cluster);
+    if (!found) throw new Error(`fake ECS: no service ${cluster}/${name}`);
+    return found;
+  }
+
+  /** The scenario the next deployment of the service plays. */
+  setScenario(service: string, scenario: Scenario, cluster = 'default'): void {
+    this.service(service, cluster).nextScenario = scenario;
+  }
+
+  taskDefinition(arnOrName: string): FakeTaskDefinition | undefined {
+    return this.findTaskDefinition(arnOrName);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Operations
+
+  handle(operation: string, body: JsonBody): JsonBody {
+    switch (operation) {
+      case 'DescribeServices':
+        return this.describeServices(body);
+      case 'DescribeTaskDefinition':
+        return this.describeTaskDefinition(body);
+      case 'RegisterTaskDefinition':
+        return this.registerTaskDefinition(body);
+      case 'UpdateService':
+        return this.updateService(body);
+      case 'ListTasks':
+        return this.listTasks(body);
+      case 'DescribeTasks':
+        return this.describeTasks(body);
+      default:
+        throw new AwsFault('UnknownOperationException', `fake ECS does not implement ${operation}`);
+    }
+  }
+
+  private clusterOf(body: JsonBody): { name: string; arn: string } {
+    const given = str(body, 'cluster') ?? 'default';
+    for (const [name, arn] of this.clusters) {
+      if (given === name || given === arn) return { name, arn };
+    }
+    throw new AwsFault('ClusterNotFoundException', 'Cluster not found.');
+  }
+
+  private findService(cluster: string, nameOrArn: string): FakeService | undefined {
+    return this.services.find(
+      (s) => s.clusterName === cluster && (s.name === nameOrArn || s.arn === nameOrArn),
+    );
+  }
+
+  private describeServices(body: JsonBody): JsonBody {
+    const cluster = this.clusterOf(body);
+    const names = Array.isArray(body.services) ? (body.services as string[]) : [];
+    if (names.length === 0 || names.length > 10) {
+      throw new AwsFault('InvalidParameterException', 'services must hold 1 to 10 names or ARNs.');
+    }
+    const services: JsonBody[] = [];
+    const failures: JsonBody[] = [];
+    for (const name of names) {
+      const service = this.findService(cluster.name, name);
+      if (!service) {
+        failures.push({
+          arn: name.startsWith('arn:')
+            ? name
+            : `arn:aws:ecs:${this.region}:${ACCOUNT_ID}:service/${cluster.name}/${name}`,
+          reason: 'MISSING',
+        });
+        continue;
+      }
+      this.advance(service);
+      services.push(this.serviceJson(service));
+    }
+    return { services, failures };
+  }
+
+  /** A poll: the newest deployment's scenario plays its next step. */
+  private advance(service: FakeService): void {
+    const deployment = service.deployments.find((d) => d.status === 'PRIMARY');
+    if (!deployment?.scenario || deployment.rolloutState !== 'IN_PROGRESS') return;
+    deployment.polls++;
+    deployment.scenario(this.context(service, deployment));
+  }
+
+  private context(service: FakeService, deployment: FakeDeployment): ScenarioContext {
+    const td = this.findTaskDefinition(deployment.taskDefinition)!;
+    const streamOf = (task: FakeTask, container: string): { group: string; stream: string } => {
+      const definition = (td.body.containerDefinitions as JsonBody[]).find(
+        (c) => c.name === container,
+      );
+      const options = (definition?.logConfiguration as JsonBody | undefined)?.options as
+        | Record<string, string>
+        | undefined;
+      const group = options?.['awslogs-group'];
+      const prefix = options?.['awslogs-stream-prefix'];
+      if (!group || !prefix) throw new Error(`fake ECS: container ${container} has no awslogs`);
+      return { group, stream: `${prefix}/${container}/${task.id}` };
+    };
+    return {
+      poll: deployment.polls,
+      service,
+      deployment,
+      taskDefinition: td,
+      startTasks: (count) => this.startTasks(service, deployment, td, count),
+      liveTasks: () =>
+        this.tasks.filter((t) => t.startedBy === deployment.id && t.lastStatus !== 'STOPPED'),
+      stopTask: (task, spec) => this.stopTask(service, deployment, task, spec),
+      writeLog: (task, container, lines) => {
+        const { group, stream } = streamOf(task, container);
+        this.logs.put(group, stream, lines);
+      },
+      delayLog: (task, container, reads) => {
+        const { group, stream } = streamOf(task, container);
+        this.logs.delay(group, stream, reads);
+      },
+      complete: () => this.complete(service, deployment),
+      fail: (reason, options) => this.fail(service, deployment, reason, options.rollback),
+      event: (message) => this.addEvent(service, message),
+    };
+  }
+
+  private startTasks(
+    service: FakeService,
+    deployment: FakeDeployment,
+    td: FakeTaskDefinition,
+    count = deployment.desiredCount,
+  ): FakeTask[] {
+    const started: FakeTask[] = [];
+    for (let i = 0; i < count; i++) {
+      const id = hexId(++this.taskCounter);
+      const task: FakeTask = {
+        arn: `arn:aws:ecs:${this.region}:${ACCOUNT_ID}:task/${service.clusterName}/${id}`,
+        id,
+        clusterArn: service.clusterArn,
+        taskDefinitionArn: td.arn,
+        startedBy: deployment.id,
+        group: `service:${service.name}`,
+        lastStatus: 'RUNNING',
+        desiredStatus: 'RUNNING',
+        containers: (td.body.containerDefinitions as JsonBody[]).map((c) => ({
+          name: String(c.name),
+          image: String(c.image),
+          lastStatus: 'RUNNING',
+        })),
+        createdAt: this.clock.now(),
+      };
+      this.tasks.push(task);
+      started.push(task);
+    }
+    deployment.runningCount += started.length;
+    deployment.updatedAt = this.clock.now();
+    this.addEvent(
+      service,
+      `(service ${service.name}) has started ${started.length} tasks: ${started.map((t) => `(task ${t.id})`).join(' ')}.`,
+    );
+    return started;
+  }
+
+  private stopTask(
+    service: FakeService,
+    deployment: FakeDeployment,
+    task: FakeTask,
+    spec: StopSpec,
+  ): void {
+    task.lastStatus = 'STOPPED';
+    task.desiredStatus = 'STOPPED';
+    task.stopCode = spec.stopCode;
+    task.stoppedReason = spec.stoppedReason;
+    task.stoppedAt = this.clock.now();
+    for (const container of task.containers) {
+      container.lastStatus = 'STOPPED';
+      const how = spec.containers[container.name];
+      if (how?.exitCode !== undefined) container.exitCode = how.exitCode;
+      if (how?.reason !== undefined) container.reason = how.reason;
+    }
+    deployment.runningCount = Math.max(0, deployment.runningCount - 1);
+    if (spec.stopCode !== 'ServiceSchedulerInitiated' || /health checks/.test(spec.stoppedReason)) {
+      deployment.failedTasks++;
+    }
+    deployment.updatedAt = this.clock.now();
+    this.addEvent(
+      service,
+      `(service ${service.name}) has stopped 1 running tasks: (task ${task.id}).`,
+    );
+  }
+
+  private complete(service: FakeService, deployment: FakeDeployment): void {
+    deployment.rolloutState = 'COMPLETED';
+    deployment.rolloutStateReason = `ECS deployment ${deployment.id} completed.`;
+    deployment.runningCount = deployment.desiredCount;
+    deployment.pendingCount = 0;
+    deployment.updatedAt = this.clock.now();
+    service.deployments = [deployment];
+    this.addEvent(
+      service,
+      `(service ${service.name}) (deployment ${deployment.id}) deployment completed.`,
+    );
+    this.addEvent(service, `(service ${service.name}) has reached a steady state.`);
+  }
+
+  private fail(
+    service: FakeService,
+    deployment: FakeDeployment,
+    reason: string,
+    rollback: boolean,
+  ): void {
+    deployment.rolloutState = 'FAILED';
+    deployment.rolloutStateReason = `ECS deployment circuit breaker: ${reason}`;
+    deployment.updatedAt = this.clock.now();
+    this.addEvent(
+      service,
+      `(service ${service.name}) (deployment ${deployment.id}) deployment failed: ${reason}`,
+    );
+    if (!rollback) return;
+    const previous = service.deployments.find((d) => d.id !== deployment.id);
+    deployment.status = 'ACTIVE';
+    const back = this.newDeployment(
+      service,
+      deployment.previousTaskDefinition,
+      deployment.taskDefinition,
+    );
+    service.deployments.unshift(back);
+    service.taskDefinition = deployment.previousTaskDefinition;
+    this.addEvent(
+      service,
+      `(service ${service.name}) rolling back to deployment ${previous?.id ?? back.id}.`,
+    );
+  }
+
+  private describeTaskDefinition(body: JsonBody): JsonBody {
+    const id = str(body, 'taskDefinition');
+    const td = id ? this.findTaskDefinition(id) : undefined;
+    if (!td) throw new AwsFault('ClientException', 'Unable to describe task definition.');
+    const include = Array.isArray(body.include) ? (body.include as string[]) : [];
+    return {
+      taskDefinition: this.taskDefinitionJson(td),
+      ...(include.includes('TAGS') ? { tags: td.tags ?? [] } : {}),
+    };
+  }
+
+  private registerTaskDefinition(body: JsonBody): JsonBody {
+    for (const key of Object.keys(body)) {
+      if (!REGISTER_KEYS.has(key)) {
+        throw new AwsFault('ClientException', `Unexpected key '${key}' found in params`);
+      }
+    }
+    const td = this.register(body, body.tags as JsonBody[] | undefined);
+    return { taskDefinition: this.taskDefinitionJson(td), tags: td.tags ?? [] };
+  }
+
+  private register(input: JsonBody, tags: JsonBody[] | undefined): FakeTaskDefinition {
+    const family = str(input, 'family');
+    if (!family || !/^[A-Za-z0-9_-]{1,255}$/.test(family)) {
+      throw new AwsFault('ClientException', 'Family contains invalid characters.');
+    }
+    const containers = input.containerDefinitions;
+    if (!Array.isArray(containers) || containers.length === 0) {
+      throw new AwsFault('ClientException', 'Container list cannot be empty.');
+    }
+    const defs = containers as JsonBody[];
+    for (const c of defs) {
+      if (!str(c, 'name') || !str(c, 'image')) {
+        throw new AwsFault(
+          'ClientException',
+          'Container.name and Container.image should not be null or empty.',
+        );
+      }
+      for (const dep of (c.dependsOn as JsonBody[] | undefined) ?? []) {
+        const target = defs.find((d) => d.name === dep.containerName);
+        if (!target) {
+          throw new AwsFault(
+            'ClientException',
+            `Container ${String(c.name)} depends on unknown container ${String(dep.containerName)}.`,
+          );
+        }
+        if (
+          (dep.condition === 'SUCCESS' || dep.condition === 'COMPLETE') &&
+          target.essential !== false
+        ) {
+          throw new AwsFault(
+            'ClientException',
+            `Dependency container ${String(target.name)} with condition ${String(dep.condition)} must be non-essential.`,
+          );
+        }
+      }
+    }
+    if (
+      defs.some((c) => Array.isArray(c.secrets) && c.secrets.length > 0) &&
+      !input.executionRoleArn
+    ) {
+      throw new AwsFault(
+        'ClientException',
+        "When you are specifying container secrets, you must also specify a value for 'executionRoleArn'.",
+      );
+    }
+    const revision = this.taskDefinitions.filter((t) => t.family === family).length + 1;
+    const body = { ...input };
+    delete body.tags;
+    const td: FakeTaskDefinition = {
+      arn: `arn:aws:ecs:${this.region}:${ACCOUNT_ID}:task-definition/${family}:${revision}`,
+      family,
+      revision,
+      status: 'ACTIVE',
+      body,
+      tags: tags && tags.length > 0 ? tags : undefined,
+      registeredAt: this.clock.now(),
+    };
+    this.taskDefinitions.push(td);
+    return td;
+  }
+
+  private updateService(body: JsonBody): JsonBody {
+    const cluster = this.clusterOf(body);
+    const name = str(body, 'service') ?? '';
+    const service = this.findService(cluster.name, name);
+    if (!service) throw new AwsFault('ServiceNotFoundException', 'Service not found.');
+    if (service.status !== 'ACTIVE') {
+      throw new AwsFault('ServiceNotActiveException', 'Service was not ACTIVE.');
+    }
+    const requested = str(body, 'taskDefinition');
+    if (requested && service.deploymentController === 'CODE_DEPLOY') {
+      throw new AwsFault(
+        'InvalidParameterException',
+        'Unable to update task definition on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment.',
+      );
+    }
+    if (requested && service.deploymentController === 'EXTERNAL') {
+      throw new AwsFault(
+        'InvalidParameterException',
+        'Unable to update task definition on services with an EXTERNAL deployment controller.',
+      );
+    }
+    const td = requested ? this.findTaskDefinition(requested) : undefined;
+    if (requested && !td) throw new AwsFault('ClientException', 'TaskDefinition not found.');
+    const desired = num(body, 'desiredCount');
+    if (desired !== undefined) service.desiredCount = desired;
+    const changes = (td && td.arn !== service.taskDefinition) || body.forceNewDeployment === true;
+    if (changes) {
+      const target = td?.arn ?? service.taskDefinition;
+      for (const d of service.deployments) if (d.status === 'PRIMARY') d.status = 'ACTIVE';
+      const deployment = this.newDeployment(service, target, service.taskDefinition);
+      deployment.scenario = service.nextScenario;
+      service.nextScenario = undefined;
+      service.deployments.unshift(deployment);
+      service.taskDefinition = target;
+    }
+    return { service: this.serviceJson(service) };
+  }
+
+  private newDeployment(
+    service: FakeService,
+    taskDefinition: string,
+    previousTaskDefinition: string,
+  ): FakeDeployment {
+    const id = `ecs-svc/${String(4_000_000_000_000_000_000n + BigInt(++this.deploymentCounter))}`;
+    const now = this.clock.now();
+    return {
+      id,
+      status: 'PRIMARY',
+      taskDefinition,
+      desiredCount: service.desiredCount,
+      pendingCount: 0,
+      runningCount: 0,
+      failedTasks: 0,
+      createdAt: now,
+      updatedAt: now,
+      rolloutState: 'IN_PROGRESS',
+      rolloutStateReason: `ECS deployment ${id} in progress.`,
+      polls: 0,
+      scenario: undefined,
+      previousTaskDefinition,
+    };
+  }
+
+  private listTasks(body: JsonBody): JsonBody {
+    const cluster = this.clusterOf(body);
+    const startedBy = str(body, 'startedBy');
+    if (
+      startedBy &&
+      (body.serviceName || body.family || body.containerInstance || body.launchType)
+    ) {
+      throw new AwsFault(
+        'InvalidParameterException',
+        'When you specify startedBy as the filter, it must be the only filter that you use.',
+      );
+    }
+    const desired = str(body, 'desiredStatus') ?? 'RUNNING';
+    const serviceName = str(body, 'serviceName');
+    const family = str(body, 'family');
+    const matching = this.tasks.filter(
+      (t) =>
+        t.clusterArn === cluster.arn &&
+        t.desiredStatus === desired &&
+        (!startedBy || t.startedBy === startedBy) &&
+        (!serviceName || t.group === `service:${serviceName}`) &&
+        (!family || t.taskDefinitionArn.includes(`:task-definition/${family}:`)),
+    );
+    const max = num(body, 'maxResults') ?? 100;
+    const start = Number(str(body, 'nextToken') ?? '0');
+    const page = matching.slice(start, start + max);
+    return {
+      taskArns: page.map((t) => t.arn),
+      ...(start + max < matching.length ? { nextToken: String(start + max) } : {}),
+    };
+  }
+
+  private describeTasks(body: JsonBody): JsonBody {
+    const cluster = this.clusterOf(body);
+    const ids = Array.isArray(body.tasks) ? (body.tasks as string[]) : [];
+    if (ids.length === 0 || ids.length > 100) {
+      throw new AwsFault(
+        'InvalidParameterException',
+        'Tasks cannot be empty and can hold at most 100 items.',
+      );
+    }
+    const tasks: JsonBody[] = [];
+    const failures: JsonBody[] = [];
+    for (const id of ids) {
+      const task = this.tasks.find(
+        (t) => t.clusterArn === cluster.arn && (t.arn === id || t.id === id),
+      );
+      if (task) tasks.push(this.taskJson(task));
+      else failures.push({ arn: id, reason: 'MISSING' });
+    }
+    return { tasks, failures };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Helpers
+
+  private findTaskDefinition(id: string): FakeTaskDefinition | undefined {
+    if (id.startsWith('arn:')) return this.taskDefinitions.find((t) => t.arn === id);
+    const colon = id.lastIndexOf(':');
+    if (colon > 0) {
+      const family = id.slice(0, colon);
+      const revision = Number(id.slice(colon + 1));
+      return this.taskDefinitions.find((t) => t.family === family && t.revision === revision);
+    }
+    const active = this.taskDefinitions.filter((t) => t.family === id && t.status === 'ACTIVE');
+    return active[active.length - 1];
+  }
+
+  private addEvent(service: FakeService, message: string): void {
+    this.clock.tick();
+    service.events.unshift({
+      id: `${hexId(++this.eventCounter).slice(0, 8)}-0000-4000-8000-${hexId(this.eventCounter).slice(20)}`,
+      createdAt: this.clock.now(),
+      message,
+    });
+    service.events = service.events.slice(0, 100);
+  }
+
+  private taskDefinitionJson(td: FakeTaskDefinition): JsonBody {
+    return {
+      ...td.body,
+      taskDefinitionArn: td.arn,
+      revision: td.revision,
+      status: td.status,
+      requiresAttributes: [{ name: 'com.amazonaws.ecs.capability.task-iam-role' }],
+      compatibilities: ['EC2', 'FARGATE'],
+      registeredAt: td.registeredAt,
+      registeredBy: `arn:aws:sts::${ACCOUNT_ID}:assumed-role/deploy/github`,
+    };
+  }
+
+  private serviceJson(service: FakeService): JsonBody {
+    const running = service.deployments.reduce((sum, d) => sum + d.runningCount, 0);
+    const pending = service.deployments.reduce((sum, d) => sum + d.pendingCount, 0);
+    return {
+      serviceArn: service.arn,
+      serviceName: service.name,
+      clusterArn: service.clusterArn,
+      status: service.status,
+      desiredCount: service.desiredCount,
+      runningCount: running,
+      pendingCount: pending,
+      launchType: service.launchType,
+      taskDefinition: service.taskDefinition,
+      deploymentConfiguration: {
+        deploymentCircuitBreaker: service.circuitBreaker,
+        maximumPercent: 200,
+        minimumHealthyPercent: 100,
+      },
+      deployments: service.deployments.map((d) => ({
+        id: d.id,
+        status: d.status,
+        taskDefinition: d.taskDefinition,
+        desiredCount: d.desiredCount,
+        pendingCount: d.pendingCount,
+        runningCount: d.runningCount,
+        failedTasks: d.failedTasks,
+        createdAt: d.createdAt,
+        updatedAt: d.updatedAt,
+        launchType: service.launchType,
+        rolloutState: d.rolloutState,
+        rolloutStateReason: d.rolloutStateReason,
+      })),
+      events: service.events,
+      networkConfiguration: service.networkConfiguration,
+      deploymentController: { type: service.deploymentController },
+      createdAt: service.deployments[service.deployments.length - 1]?.createdAt,
+    };
+  }
+
+  private taskJson(task: FakeTask): JsonBody {
+    return {
+      taskArn: task.arn,
+      clusterArn: task.clusterArn,
+      taskDefinitionArn: task.taskDefinitionArn,
+      group: task.group,
+      startedBy: task.startedBy,
+      lastStatus: task.lastStatus,
+      desiredStatus: task.desiredStatus,
+      launchType: 'FARGATE',
+      createdAt: task.createdAt,
+      ...(task.stopCode ? { stopCode: task.stopCode } : {}),
+      ...(task.stoppedReason ? { stoppedReason: task.stoppedReason } : {}),
+      ...(task.stoppedAt ? { stoppedAt: task.stoppedAt } : {}),
+      containers: task.containers.map((c) => ({
+        containerArn: `arn:aws:ecs:${this.region}:${ACCOUNT_ID}:container/${task.id}/${c.name}`,
+        taskArn: task.arn,
+        name: c.name,
+        image: c.image,
+        lastStatus: c.lastStatus,
+        ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
+        ...(c.reason !== undefined ? { reason: c.reason } : {}),
+      })),
+    };
+  }
+}

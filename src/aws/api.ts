@@ -1,0 +1,64 @@
+// The narrow AWS surface the deploy code depends on: one method per operation it calls, taking the
+// SDK's input and returning the SDK's output. Adapters (clients.ts) implement them over the real
+// clients; tests pass plain objects. Every method rejects with an AwsCallError (errors.ts).
+import type { GetLogEventsRequest, GetLogEventsResponse } from '@aws-sdk/client-cloudwatch-logs';
+import type {
+  GetAuthorizationTokenRequest,
+  GetAuthorizationTokenResponse,
+} from '@aws-sdk/client-ecr';
+import type {
+  DescribeServicesRequest,
+  DescribeServicesResponse,
+  DescribeTaskDefinitionRequest,
+  DescribeTaskDefinitionResponse,
+  DescribeTasksRequest,
+  DescribeTasksResponse,
+  ListTasksRequest,
+  ListTasksResponse,
+  RegisterTaskDefinitionRequest,
+  RegisterTaskDefinitionResponse,
+  UpdateServiceRequest,
+  UpdateServiceResponse,
+} from '@aws-sdk/client-ecs';
+import type {
+  DescribeSecretRequest,
+  DescribeSecretResponse,
+} from '@aws-sdk/client-secrets-manager';
+
+export interface EcsApi {
+  describeServices(input: DescribeServicesRequest): Promise<DescribeServicesResponse>;
+  describeTaskDefinition(
+    input: DescribeTaskDefinitionRequest,
+  ): Promise<DescribeTaskDefinitionResponse>;
+  registerTaskDefinition(
+    input: RegisterTaskDefinitionRequest,
+  ): Promise<RegisterTaskDefinitionResponse>;
+  updateService(input: UpdateServiceRequest): Promise<UpdateServiceResponse>;
+  listTasks(input: ListTasksRequest): Promise<ListTasksResponse>;
+  describeTasks(input: DescribeTasksRequest): Promise<DescribeTasksResponse>;
+}
+
+export interface LogsApi {
+  getLogEvents(input: GetLogEventsRequest): Promise<GetLogEventsResponse>;
+}
+
+export interface SecretsApi {
+  describeSecret(input: DescribeSecretRequest): Promise<DescribeSecretResponse>;
+}
+
+export interface EcrAuthApi {
+  getAuthorizationToken(
+    input: GetAuthorizationTokenRequest,
+  ): Promise<GetAuthorizationTokenResponse>;
+}
+
+/** Everything deploy/ needs, with clients for other regions where a resource names its own. */
+export interface AwsApis {
+  readonly ecs: EcsApi;
+  readonly logs: LogsApi;
+  readonly secrets: SecretsApi;
+  /** CloudWatch Logs in `region` (an awslogs-region other than the default one). */
+  logsInRegion(region: string): LogsApi;
+  /** ECR in `region`: a registry host names its region, and its token only works there. */
+  ecrAuthInRegion(region: string): EcrAuthApi;
+}

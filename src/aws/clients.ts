@@ -1,0 +1,213 @@
+// SDK v3 clients with the standard configuration only: the credential chain, AWS_REGION, and
+// AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> are all resolved by the SDK itself, so nothing here
+// passes an endpoint or credentials. Adds a user agent and the SDK's standard retry, and adapts the
+// clients to the narrow interfaces in api.ts, wrapping every error into an AwsCallError.
+import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { AwsApis, EcrAuthApi, EcsApi, LogsApi, SecretsApi } from './api';
+import { wrapAwsError, type CallContext } from './errors';
+
+export type { AwsApis, EcrAuthApi, EcsApi, LogsApi, SecretsApi } from './api';
+
+/** Attempts per call, the first included: ride out a burst of throttling while polling. */
+export const DEFAULT_MAX_ATTEMPTS = 5;
+
+export interface AwsClientOptions {
+  /** Appended to the SDK's user agent, e.g. `atlas-ecs-deploy/0.1.0`. */
+  readonly userAgent: string;
+  /** Default DEFAULT_MAX_ATTEMPTS. */
+  readonly maxAttempts?: number;
+  /** The SDK's retry mode; default `standard` (adaptive adds client-side rate limiting). */
+  readonly retryMode?: 'standard' | 'adaptive';
+}
+
+export interface AwsClients {
+  readonly ecs: ECSClient;
+  readonly ecr: ECRClient;
+  readonly secretsManager: SecretsManagerClient;
+  readonly logs: CloudWatchLogsClient;
+  /** An ECR client for `region` (an ECR host of another region), created once per region. */
+  ecrInRegion(region: string): ECRClient;
+  /** A CloudWatch Logs client for `region` (an awslogs-region of its own), created once per region. */
+  logsInRegion(region: string): CloudWatchLogsClient;
+  /** Closes the clients' sockets. */
+  destroy(): void;
+}
+
+/** `create(region)`, called once per region. */
+function perRegion<T>(create: (region: string) => T): (region: string) => T {
+  const made = new Map<string, T>();
+  return (region) => {
+    let value = made.get(region);
+    if (value === undefined) {
+      value = create(region);
+      made.set(region, value);
+    }
+    return value;
+  };
+}
+
+export function createAwsClients(options: AwsClientOptions): AwsClients {
+  // Only what the SDK cannot know; region, endpoint and credentials stay its business.
+  const config = {
+    customUserAgent: options.userAgent,
+    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    retryMode: options.retryMode ?? 'standard',
+  };
+  const others: { destroy(): void }[] = [];
+  const ecs = new ECSClient(config);
+  const ecr = new ECRClient(config);
+  const secretsManager = new SecretsManagerClient(config);
+  const logs = new CloudWatchLogsClient(config);
+  return {
+    ecs,
+    ecr,
+    secretsManager,
+    logs,
+    ecrInRegion: perRegion((region) => {
+      const client = new ECRClient({ ...config, region });
+      others.push(client);
+      return client;
+    }),
+    logsInRegion: perRegion((region) => {
+      const client = new CloudWatchLogsClient({ ...config, region });
+      others.push(client);
+      return client;
+    }),
+    destroy() {
+      for (const client of [ecs, ecr, secretsManager, logs, ...others]) client.destroy();
+    },
+  };
+}
+
+/** Runs `send`, turning any failure into an AwsCallError for `context`. */
+async function call<T>(context: CallContext, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    throw wrapAwsError(error, context);
+  }
+}
+
+function inCluster(cluster: string | undefined): string {
+  return `cluster ${cluster ?? 'default'}`;
+}
+
+export function createEcsApi(client: ECSClient): EcsApi {
+  return {
+    describeServices: (input) =>
+      call(
+        {
+          operation: 'ecs:DescribeServices',
+          target: `service ${(input.services ?? []).join(', ')} in ${inCluster(input.cluster)}`,
+        },
+        () => client.send(new DescribeServicesCommand(input)),
+      ),
+    describeTaskDefinition: (input) =>
+      call(
+        {
+          operation: 'ecs:DescribeTaskDefinition',
+          target: `task definition ${input.taskDefinition ?? ''}`,
+        },
+        () => client.send(new DescribeTaskDefinitionCommand(input)),
+      ),
+    registerTaskDefinition: (input) =>
+      call(
+        {
+          operation: 'ecs:RegisterTaskDefinition',
+          target: `task definition family ${input.family ?? ''}`,
+          alsoNeeds:
+            'iam:PassRole on its task and execution roles, and ecs:TagResource when it has tags',
+        },
+        () => client.send(new RegisterTaskDefinitionCommand(input)),
+      ),
+    updateService: (input) =>
+      call(
+        {
+          operation: 'ecs:UpdateService',
+          target: `service ${input.service ?? ''} in ${inCluster(input.cluster)}`,
+        },
+        () => client.send(new UpdateServiceCommand(input)),
+      ),
+    listTasks: (input) =>
+      call(
+        {
+          operation: 'ecs:ListTasks',
+          target: `tasks${input.startedBy ? ` started by ${input.startedBy}` : ''} in ${inCluster(input.cluster)}`,
+        },
+        () => client.send(new ListTasksCommand(input)),
+      ),
+    describeTasks: (input) =>
+      call(
+        {
+          operation: 'ecs:DescribeTasks',
+          target: `${(input.tasks ?? []).length} task(s) in ${inCluster(input.cluster)}`,
+        },
+        () => client.send(new DescribeTasksCommand(input)),
+      ),
+  };
+}
+
+export function createLogsApi(client: CloudWatchLogsClient): LogsApi {
+  return {
+    getLogEvents: (input) =>
+      call(
+        {
+          operation: 'logs:GetLogEvents',
+          target: `log stream ${input.logStreamName ?? ''} in log group ${input.logGroupName ?? input.logGroupIdentifier ?? ''}`,
+          notFoundFix:
+            'the log group or stream does not exist (yet): check the awslogs-group option and that the execution role may logs:CreateLogStream and logs:PutLogEvents there',
+        },
+        () => client.send(new GetLogEventsCommand(input)),
+      ),
+  };
+}
+
+export function createSecretsApi(client: SecretsManagerClient): SecretsApi {
+  return {
+    describeSecret: (input) =>
+      call(
+        {
+          operation: 'secretsmanager:DescribeSecret',
+          target: `secret ${input.SecretId ?? ''}`,
+          notFoundFix:
+            "check 'database-url-secret': no such secret in this account and region (a secret of another account must be given by its full ARN, and shared through a resource policy)",
+        },
+        () => client.send(new DescribeSecretCommand(input)),
+      ),
+  };
+}
+
+export function createEcrAuthApi(client: ECRClient, region?: string): EcrAuthApi {
+  return {
+    getAuthorizationToken: (input) =>
+      call(
+        {
+          operation: 'ecr:GetAuthorizationToken',
+          target: `ECR${region ? ` in ${region}` : ''}`,
+        },
+        () => client.send(new GetAuthorizationTokenCommand(input)),
+      ),
+  };
+}
+
+/** The interfaces over a set of clients; per-region APIs are created on first use and reused. */
+export function createAwsApis(clients: AwsClients): AwsApis {
+  return {
+    ecs: createEcsApi(clients.ecs),
+    logs: createLogsApi(clients.logs),
+    secrets: createSecretsApi(clients.secretsManager),
+    logsInRegion: perRegion((region) => createLogsApi(clients.logsInRegion(region))),
+    ecrAuthInRegion: perRegion((region) => createEcrAuthApi(clients.ecrInRegion(region), region)),
+  };
+}

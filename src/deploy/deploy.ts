@@ -1,0 +1,155 @@
+// The two writes of a deployment: register the patched revision, then point the service at it.
+// UpdateService only ever names a revision that RegisterTaskDefinition just returned.
+import type {
+  Deployment,
+  RegisterTaskDefinitionRequest,
+  TaskDefinition,
+} from '@aws-sdk/client-ecs';
+import { RemoteError } from '../errors';
+import type { ActionIO } from '../report/action-io';
+import {
+  stripReadOnly,
+  type RegisterTaskDefinitionJson,
+  type TaskDefinitionJson,
+} from '../taskdef';
+import type { EcsApi } from '../aws/api';
+import { toJson } from './resolve';
+
+export interface RegisteredTaskDefinition {
+  readonly taskDefinitionArn: string;
+  /** As ECS registered it: the watcher reads the migration container's log configuration here. */
+  readonly taskDefinition: TaskDefinitionJson;
+}
+
+/** RegisterTaskDefinition's input: no read-only fields; tags only when there are some. */
+export function registerInput(td: RegisterTaskDefinitionJson): RegisterTaskDefinitionRequest {
+  const input = stripReadOnly(toJson<RegisterTaskDefinitionJson>(td));
+  if (!input.tags || input.tags.length === 0) delete input.tags;
+  return input as unknown as RegisterTaskDefinitionRequest;
+}
+
+export async function registerTaskDefinition(
+  ecs: EcsApi,
+  td: RegisterTaskDefinitionJson,
+): Promise<RegisteredTaskDefinition> {
+  const answer = await ecs.registerTaskDefinition(registerInput(td));
+  const registered = answer.taskDefinition as TaskDefinition | undefined;
+  if (!registered?.taskDefinitionArn) {
+    throw new RemoteError(
+      'ecs:RegisterTaskDefinition',
+      `task definition family ${td.family}`,
+      'the answer holds no task definition ARN',
+    );
+  }
+  return {
+    taskDefinitionArn: registered.taskDefinitionArn,
+    taskDefinition: toJson<TaskDefinitionJson>(registered),
+  };
+}
+
+export interface StartedDeployment {
+  readonly deploymentId: string;
+  /** When ECS created the deployment (its clock): service events from then on are ours. */
+  readonly createdAt: Date | undefined;
+  readonly serviceArn: string | undefined;
+}
+
+/** The deployment UpdateService started: the PRIMARY one, running `taskDefinitionArn`. */
+export function primaryDeployment(
+  deployments: readonly Deployment[] | undefined,
+  taskDefinitionArn: string,
+): Deployment | undefined {
+  const primaries = (deployments ?? []).filter((d) => d.status === 'PRIMARY');
+  return primaries.find((d) => d.taskDefinition === taskDefinitionArn) ?? primaries[0];
+}
+
+export interface UpdateRequest {
+  readonly cluster: string;
+  readonly service: string;
+  readonly taskDefinitionArn: string;
+  readonly forceNewDeployment: boolean;
+}
+
+export async function updateService(
+  ecs: EcsApi,
+  request: UpdateRequest,
+): Promise<StartedDeployment> {
+  const answer = await ecs.updateService({
+    cluster: request.cluster,
+    service: request.service,
+    taskDefinition: request.taskDefinitionArn,
+    forceNewDeployment: request.forceNewDeployment,
+  });
+  const primary = primaryDeployment(answer.service?.deployments, request.taskDefinitionArn);
+  if (!primary?.id) {
+    throw new RemoteError(
+      'ecs:UpdateService',
+      `service ${request.service} in cluster ${request.cluster}`,
+      'the answer names no PRIMARY deployment',
+      'look at the service in the ECS console: the update may still have been applied',
+    );
+  }
+  if (primary.taskDefinition !== request.taskDefinitionArn) {
+    throw new RemoteError(
+      'ecs:UpdateService',
+      `service ${request.service} in cluster ${request.cluster}`,
+      `the PRIMARY deployment ${primary.id} runs ${primary.taskDefinition ?? 'no task definition'}, not ${request.taskDefinitionArn}`,
+      'another deployment raced this one: look at the service in the ECS console',
+    );
+  }
+  return {
+    deploymentId: primary.id,
+    createdAt: primary.createdAt,
+    serviceArn: answer.service?.serviceArn,
+  };
+}
+
+export interface DeployRequest {
+  readonly cluster: string;
+  readonly service: string;
+  /** The patched task definition (patchTaskDefinition's result). */
+  readonly taskDefinition: RegisterTaskDefinitionJson;
+  readonly forceNewDeployment: boolean;
+  /** What the service ran before: the rollback target (Preflight.previousTaskDefinitionArn). */
+  readonly previousTaskDefinitionArn: string;
+}
+
+export interface Deployed {
+  readonly taskDefinitionArn: string;
+  readonly registeredTaskDefinition: TaskDefinitionJson;
+  readonly deploymentId: string;
+  readonly deploymentCreatedAt: Date | undefined;
+  readonly previousTaskDefinitionArn: string;
+  readonly serviceArn: string | undefined;
+}
+
+/** Registers the revision, then updates the service to it; a failed registration stops here. */
+export async function deploy(ecs: EcsApi, io: ActionIO, request: DeployRequest): Promise<Deployed> {
+  const registered = await registerTaskDefinition(ecs, request.taskDefinition);
+  io.info(`Registered task definition ${registered.taskDefinitionArn}`);
+  let started: StartedDeployment;
+  try {
+    started = await updateService(ecs, {
+      cluster: request.cluster,
+      service: request.service,
+      taskDefinitionArn: registered.taskDefinitionArn,
+      forceNewDeployment: request.forceNewDeployment,
+    });
+  } catch (error) {
+    io.error(
+      `The service was not updated: it still runs ${request.previousTaskDefinitionArn}; ${registered.taskDefinitionArn} stays registered, unused`,
+    );
+    throw error;
+  }
+  io.info(
+    `Updated service ${request.service}: deployment ${started.deploymentId} rolls out ${registered.taskDefinitionArn} (it ran ${request.previousTaskDefinitionArn})`,
+  );
+  return {
+    taskDefinitionArn: registered.taskDefinitionArn,
+    registeredTaskDefinition: registered.taskDefinition,
+    deploymentId: started.deploymentId,
+    deploymentCreatedAt: started.createdAt,
+    previousTaskDefinitionArn: request.previousTaskDefinitionArn,
+    serviceArn: started.serviceArn,
+  };
+}

@@ -1,0 +1,196 @@
+// Everything checked before the first write: the service exists, is ACTIVE and rolled out by ECS;
+// the task definition to patch; the database URL secret; the execution role that secrets need.
+// Read-only by construction: it only has Describe* calls to make. Independent problems are
+// reported together.
+import type { DeploymentCircuitBreaker, NetworkConfiguration, Service } from '@aws-sdk/client-ecs';
+import { InputError, ValidationErrors } from '../errors';
+import type { Settings, TaskDefinitionSource } from '../inputs/settings';
+import type { DescribedTaskDefinition } from '../taskdef';
+import type { EcsApi, SecretsApi } from '../aws/api';
+import {
+  checkService,
+  describeTaskDefinition,
+  resolveSecret,
+  taskDefinitionIdentifier,
+  taskDefinitionLabel,
+  type ResolvedSecret,
+} from './resolve';
+
+export interface PreflightRequest {
+  readonly cluster: string;
+  readonly service: string;
+  readonly taskDefinition: TaskDefinitionSource;
+  /** The parsed file, when `taskDefinition` is a file (the caller reads and parses it). */
+  readonly taskDefinitionFile?: DescribedTaskDefinition;
+  /** Name, ARN or `ARN:json-key:stage:id` of the database URL secret. */
+  readonly databaseUrlSecret?: string;
+}
+
+export interface Preflight {
+  readonly cluster: string;
+  readonly clusterArn: string | undefined;
+  readonly serviceName: string;
+  readonly serviceArn: string;
+  /** What the service runs now: the rollback target. */
+  readonly previousTaskDefinitionArn: string;
+  readonly desiredCount: number;
+  readonly networkConfiguration: NetworkConfiguration | undefined;
+  readonly launchType: string | undefined;
+  readonly circuitBreaker: DeploymentCircuitBreaker | undefined;
+  /** The task definition to patch, with its tags. */
+  readonly taskDefinition: DescribedTaskDefinition;
+  /** `family:revision` or the file it came from, for messages. */
+  readonly taskDefinitionLabel: string;
+  /** valueFrom for DATABASE_URL: the secret's full ARN (plus the JSON key suffix, if given). */
+  readonly databaseUrlSecretValueFrom: string | undefined;
+  /** Worth telling the user, not worth stopping for. */
+  readonly warnings: readonly string[];
+}
+
+export interface PreflightApis {
+  readonly ecs: EcsApi;
+  readonly secrets: SecretsApi;
+}
+
+/** The request from the settings; `file` is the parsed task definition file, if that is the source. */
+export function preflightRequest(
+  settings: Pick<Settings, 'cluster' | 'service' | 'taskDefinition' | 'databaseUrlSecret'>,
+  file?: DescribedTaskDefinition,
+): PreflightRequest {
+  if (!settings.service) {
+    throw new InputError(
+      'service',
+      'is required to deploy',
+      'name the ECS service, or set dry-run to only render the task definition',
+    );
+  }
+  return {
+    cluster: settings.cluster,
+    service: settings.service,
+    taskDefinition: settings.taskDefinition,
+    ...(file ? { taskDefinitionFile: file } : {}),
+    ...(settings.databaseUrlSecret ? { databaseUrlSecret: settings.databaseUrlSecret } : {}),
+  };
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: Error };
+
+async function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  try {
+    return { ok: true, value: await promise };
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
+  }
+}
+
+export async function preflight(
+  request: PreflightRequest,
+  apis: PreflightApis,
+): Promise<Preflight> {
+  const source = request.taskDefinition;
+  if (source.kind === 'file' && !request.taskDefinitionFile) {
+    throw new Error('preflight: a task definition file must be parsed by the caller');
+  }
+
+  const serviceCheck = checkService(apis.ecs, request.cluster, request.service);
+  const secret: Promise<Settled<ResolvedSecret | undefined>> = settle(
+    request.databaseUrlSecret
+      ? resolveSecret(apis.secrets, request.databaseUrlSecret)
+      : Promise.resolve(undefined),
+  );
+  // The service's own task definition waits for the service; any other source is independent.
+  const taskDefinition: Promise<Settled<DescribedTaskDefinition> | undefined> =
+    source.kind === 'file'
+      ? Promise.resolve({ ok: true, value: request.taskDefinitionFile! })
+      : source.kind === 'service'
+        ? serviceCheck.then(
+            (check) =>
+              check.problems.length === 0 && check.service?.taskDefinition
+                ? settle(describeTaskDefinition(apis.ecs, check.service.taskDefinition, 'service'))
+                : undefined,
+            () => undefined,
+          )
+        : settle(describeTaskDefinition(apis.ecs, taskDefinitionIdentifier(source, undefined)!));
+
+  const [service, secretResult, tdResult] = await Promise.all([
+    settle(serviceCheck),
+    secret,
+    taskDefinition,
+  ]);
+
+  const problems: Error[] = [];
+  if (!service.ok) problems.push(service.error);
+  else problems.push(...service.value.problems);
+  if (!secretResult.ok) problems.push(secretResult.error);
+  if (tdResult && !tdResult.ok) problems.push(tdResult.error);
+
+  const described = tdResult?.ok ? tdResult.value : undefined;
+  const resolvedSecret = secretResult.ok ? secretResult.value : undefined;
+  const label = described
+    ? source.kind === 'file'
+      ? `${taskDefinitionLabel(described.taskDefinition)} (from the file)`
+      : taskDefinitionLabel(described.taskDefinition)
+    : '';
+  if (described) {
+    const withSecrets = described.taskDefinition.containerDefinitions
+      .filter((c) => (c.secrets ?? []).length > 0)
+      .map((c) => c.name);
+    if (
+      (request.databaseUrlSecret || withSecrets.length > 0) &&
+      !described.taskDefinition.executionRoleArn
+    ) {
+      const who = request.databaseUrlSecret
+        ? 'the migration container reads DATABASE_URL from a secret'
+        : `container(s) ${withSecrets.map((n) => JSON.stringify(n)).join(', ')} read secrets`;
+      problems.push(
+        new InputError(
+          'task-definition',
+          `${label} has no executionRoleArn, and ${who}: ECS fetches secrets with the task execution role`,
+          'set executionRoleArn to a role that ecs-tasks.amazonaws.com can assume and that may secretsmanager:GetSecretValue the secret (and kms:Decrypt its key, if customer managed)',
+        ),
+      );
+    }
+  }
+
+  if (problems.length > 0) {
+    throw problems.length === 1 ? problems[0]! : new ValidationErrors(problems);
+  }
+  const svc = service.ok ? service.value.service : undefined;
+  if (!svc || !described) throw new Error('preflight: no problem reported, yet nothing resolved');
+  return {
+    cluster: request.cluster,
+    clusterArn: svc.clusterArn,
+    serviceName: svc.serviceName ?? request.service,
+    serviceArn: svc.serviceArn ?? request.service,
+    previousTaskDefinitionArn: svc.taskDefinition!,
+    desiredCount: svc.desiredCount ?? 0,
+    networkConfiguration: svc.networkConfiguration,
+    launchType: svc.launchType,
+    circuitBreaker: svc.deploymentConfiguration?.deploymentCircuitBreaker,
+    taskDefinition: described,
+    taskDefinitionLabel: label,
+    databaseUrlSecretValueFrom: resolvedSecret?.valueFrom,
+    warnings: serviceWarnings(svc),
+  };
+}
+
+function serviceWarnings(service: Service): string[] {
+  const warnings: string[] = [];
+  const name = service.serviceName ?? 'the service';
+  const deployments = service.deployments ?? [];
+  if (deployments.length > 1 || deployments.some((d) => d.rolloutState === 'IN_PROGRESS')) {
+    const list = deployments
+      .map((d) => `${d.id} ${d.status}${d.rolloutState ? ` ${d.rolloutState}` : ''}`)
+      .join(', ');
+    warnings.push(`${name} has a deployment in progress (${list}); this deployment replaces it`);
+  }
+  if (!service.deploymentConfiguration?.deploymentCircuitBreaker?.enable) {
+    warnings.push(
+      `${name} has no deployment circuit breaker: when the app keeps failing after a good migration, ECS retries until wait-timeout-minutes ends the wait (enable it with rollback in the service's deploymentConfiguration)`,
+    );
+  }
+  if ((service.desiredCount ?? 0) === 0) {
+    warnings.push(`${name} has a desired count of 0: no task starts, so no migration runs`);
+  }
+  return warnings;
+}

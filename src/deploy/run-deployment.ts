@@ -1,0 +1,210 @@
+// The deploy phase end to end: register + UpdateService, watch, roll back when the migration (or
+// the rollout) failed, and say what happened. Never throws for a failed deployment: the report
+// carries the error, so the caller can set outputs and the summary before failing the step.
+import type { Settings } from '../inputs/settings';
+import type { RegisterTaskDefinitionJson } from '../taskdef';
+import { deploy, type Deployed } from './deploy';
+import type { Preflight } from './preflight';
+import { rollback, type RollbackResult } from './rollback';
+import {
+  watchDeployment,
+  watchOptionsFromSettings,
+  type WatchDeps,
+  type WatchFailure,
+  type WatchOptions,
+  type WatchOutcome,
+  type WatchTimeout,
+} from './watch';
+
+export type DeploymentSettings = Pick<
+  Settings,
+  | 'cluster'
+  | 'containerName'
+  | 'forceNewDeployment'
+  | 'waitForServiceStability'
+  | 'waitTimeoutMinutes'
+  | 'pollIntervalSeconds'
+  | 'rollbackOnFailure'
+>;
+
+export type MigrationStatus = 'succeeded' | 'failed' | 'skipped';
+
+/** The step's failure: what went wrong, and what was done about it. */
+export class DeploymentFailedError extends Error {
+  constructor(
+    readonly outcome: WatchFailure | WatchTimeout,
+    readonly rollback: RollbackResult | undefined,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DeploymentFailedError';
+  }
+}
+
+export interface DeploymentReport {
+  readonly deployed: Deployed;
+  /** Absent when wait-for-service-stability is false. */
+  readonly outcome: WatchOutcome | undefined;
+  readonly rollback: RollbackResult | undefined;
+  readonly migrationStatus: MigrationStatus;
+  /** Set when the step must fail; throw it after writing outputs and the summary. */
+  readonly error: DeploymentFailedError | undefined;
+}
+
+/** What the migration did, as far as the outcome tells. */
+export function migrationStatusOf(
+  outcome: WatchOutcome | undefined,
+  desiredCount: number,
+): MigrationStatus {
+  if (!outcome) return 'skipped';
+  if (outcome.status === 'succeeded') return desiredCount === 0 ? 'skipped' : 'succeeded';
+  if (outcome.status === 'failed' && outcome.kind === 'migration') return 'failed';
+  // The app failed or the wait ended: the migration succeeded if a task says so.
+  return outcome.stoppedTasks.some((t) => t.migrationExitCode === 0) ? 'succeeded' : 'failed';
+}
+
+/** Whether this action puts the previous revision back for an outcome. */
+export function shouldRollBack(outcome: WatchOutcome, rollbackOnFailure: boolean): boolean {
+  if (!rollbackOnFailure || outcome.status !== 'failed') return false;
+  // ECS already rolled back, or someone else's deployment replaced ours: leave it alone.
+  return outcome.kind === 'migration' || outcome.cause === 'failed';
+}
+
+export interface FailureContext {
+  readonly service: string;
+  readonly taskDefinitionArn: string;
+  readonly previousTaskDefinitionArn: string;
+  readonly waitTimeoutMinutes: number;
+  readonly rollbackOnFailure: boolean;
+}
+
+/** The message the step fails with. */
+export function failureMessage(
+  outcome: WatchFailure | WatchTimeout,
+  rollbackResult: RollbackResult | undefined,
+  context: FailureContext,
+): string {
+  let what: string;
+  if (outcome.status === 'timeout') {
+    const events = outcome.lastEvents.slice(-3);
+    what = `Deployment did not finish within ${context.waitTimeoutMinutes} min (rollout ${outcome.rolloutState ?? 'state unknown'})${events.length > 0 ? `. Last events:\n${events.join('\n')}` : ''}`;
+  } else if (outcome.kind === 'migration') {
+    const cause =
+      outcome.errorLines.length > 0
+        ? outcome.errorLines.join('\n')
+        : (outcome.logProblem ?? 'no Error: line in its log');
+    what = `Migration failed (exit code ${outcome.exitCode}, task ${outcome.taskArn}):\n${cause}`;
+  } else {
+    what = `Deployment failed: ${outcome.reason}`;
+  }
+  let after: string;
+  if (rollbackResult?.rolledBack) {
+    after = `The service was rolled back to ${rollbackResult.taskDefinitionArn}.`;
+  } else if (rollbackResult) {
+    after = `Rolling back to ${context.previousTaskDefinitionArn} failed too: ${rollbackResult.error}.`;
+  } else if (
+    outcome.status === 'failed' &&
+    outcome.kind === 'rollout' &&
+    outcome.cause !== 'failed'
+  ) {
+    after =
+      outcome.cause === 'rolled-back'
+        ? `ECS rolled the service back to ${context.previousTaskDefinitionArn}.`
+        : 'Another deployment replaced this one; the service was left to it.';
+  } else if (outcome.status === 'timeout') {
+    after = `The service was left as it is: ECS keeps rolling out ${context.taskDefinitionArn}.`;
+  } else {
+    after = context.rollbackOnFailure
+      ? 'The service was not rolled back.'
+      : `rollback-on-failure is false: the service stays on ${context.taskDefinitionArn}, and ECS keeps starting tasks that fail.`;
+  }
+  return `${what}\n${after}`;
+}
+
+export interface RunDeploymentRequest {
+  readonly settings: DeploymentSettings;
+  readonly preflight: Preflight;
+  /** patchTaskDefinition's result. */
+  readonly taskDefinition: RegisterTaskDefinitionJson;
+}
+
+export async function runDeployment(
+  request: RunDeploymentRequest,
+  deps: WatchDeps,
+  watchOverrides: Partial<WatchOptions> = {},
+): Promise<DeploymentReport> {
+  const { settings, preflight } = request;
+  const deployed = await deploy(deps.ecs, deps.io, {
+    cluster: settings.cluster,
+    service: preflight.serviceName,
+    taskDefinition: request.taskDefinition,
+    forceNewDeployment: settings.forceNewDeployment,
+    previousTaskDefinitionArn: preflight.previousTaskDefinitionArn,
+  });
+  if (!settings.waitForServiceStability) {
+    deps.io.info(
+      'wait-for-service-stability is false: not waiting for the rollout, so the migration result is not known',
+    );
+    return {
+      deployed,
+      outcome: undefined,
+      rollback: undefined,
+      migrationStatus: 'skipped',
+      error: undefined,
+    };
+  }
+
+  const outcome = await watchDeployment(
+    {
+      cluster: settings.cluster,
+      service: preflight.serviceName,
+      deploymentId: deployed.deploymentId,
+      taskDefinitionArn: deployed.taskDefinitionArn,
+      previousTaskDefinitionArn: deployed.previousTaskDefinitionArn,
+      migrationContainer: settings.containerName,
+      registeredTaskDefinition: deployed.registeredTaskDefinition,
+      ...(deployed.deploymentCreatedAt ? { eventsSince: deployed.deploymentCreatedAt } : {}),
+    },
+    deps,
+    watchOptionsFromSettings(settings, watchOverrides),
+  );
+  const migrationStatus = migrationStatusOf(outcome, preflight.desiredCount);
+  if (outcome.status === 'succeeded') {
+    if (preflight.desiredCount === 0) {
+      deps.io.warning('The service has a desired count of 0: no task ran the migration');
+    }
+    return { deployed, outcome, rollback: undefined, migrationStatus, error: undefined };
+  }
+
+  const rollbackResult = shouldRollBack(outcome, settings.rollbackOnFailure)
+    ? await rollback(deps.ecs, deps.io, {
+        cluster: settings.cluster,
+        service: preflight.serviceName,
+        previousTaskDefinitionArn: deployed.previousTaskDefinitionArn,
+        failedTaskDefinitionArn: deployed.taskDefinitionArn,
+      })
+    : undefined;
+  const message = failureMessage(outcome, rollbackResult, {
+    service: preflight.serviceName,
+    taskDefinitionArn: deployed.taskDefinitionArn,
+    previousTaskDefinitionArn: deployed.previousTaskDefinitionArn,
+    waitTimeoutMinutes: settings.waitTimeoutMinutes,
+    rollbackOnFailure: settings.rollbackOnFailure,
+  });
+  return {
+    deployed,
+    outcome,
+    rollback: rollbackResult,
+    migrationStatus,
+    error: new DeploymentFailedError(outcome, rollbackResult, message),
+  };
+}
+
+/** The action outputs this phase fills in. */
+export function deploymentOutputs(report: DeploymentReport): Record<string, string> {
+  return {
+    'task-definition-arn': report.deployed.taskDefinitionArn,
+    'deployment-id': report.deployed.deploymentId,
+    'migration-status': report.migrationStatus,
+  };
+}

@@ -1,0 +1,503 @@
+// Our own waiter for a deployment. The SDK's waitUntilServicesStable only compares counts, so a
+// migration that fails (and takes each of its tasks down with it) looks like a slow rollout until
+// the timeout. This one reads, at every poll, the deployment's rollout state, the service events,
+// and the tasks the deployment started that have stopped: a migration container that exited
+// non-zero ends the wait at the first poll that sees its task STOPPED, with Atlas's error from the
+// container's log stream.
+import type { Deployment, Service, ServiceEvent, Task } from '@aws-sdk/client-ecs';
+import { errorMessage } from '../errors';
+import type { Settings } from '../inputs/settings';
+import type { ActionIO } from '../report/action-io';
+import { POLL_INTERVAL_SECONDS } from '../report/plan';
+import type { EcsApi, LogsApi } from '../aws/api';
+import { isAwsError, isTransientAwsError } from '../aws/errors';
+import { DEFAULT_TAIL_LINES, extractAtlasErrors, logLines, logTail } from './atlas-log';
+import {
+  awslogsLocation,
+  awslogsStreamName,
+  taskIdOf,
+  type ContainersWithLogs,
+} from './log-stream';
+import {
+  classifyStoppedTask,
+  isFullyStopped,
+  migrationExitedNonZero,
+  type StoppedTaskReport,
+} from './stopped-task';
+
+export interface WatchRequest {
+  readonly cluster: string;
+  /** Name or ARN. */
+  readonly service: string;
+  readonly deploymentId: string;
+  /** The revision the deployment rolls out. */
+  readonly taskDefinitionArn: string;
+  /** The revision the service ran before: a PRIMARY deployment of it means a rollback. */
+  readonly previousTaskDefinitionArn: string;
+  readonly migrationContainer: string;
+  /** The registered task definition: the migration container's awslogs configuration. */
+  readonly registeredTaskDefinition: ContainersWithLogs;
+  /**
+   * When ECS created the deployment (its own clock): service events from then on are printed.
+   * Absent: the events present at the first poll are taken as old.
+   */
+  readonly eventsSince?: Date;
+}
+
+export interface WatchOptions {
+  /** Default POLL_INTERVAL_SECONDS. */
+  readonly pollIntervalMs?: number;
+  readonly timeoutMs: number;
+  /** GetLogEvents retries while the stream does not exist yet or is empty. Default 3. */
+  readonly logRetries?: number;
+  /** Default 2 s. */
+  readonly logRetryDelayMs?: number;
+  /** Default DEFAULT_TAIL_LINES. */
+  readonly logTailLines?: number;
+  /** Polls in a row that may fail on throttling, a 5xx or the network before the wait gives up. */
+  readonly maxConsecutivePollErrors?: number;
+}
+
+export interface WatchDeps {
+  readonly ecs: EcsApi;
+  readonly logs: LogsApi;
+  /** CloudWatch Logs in another region, for an awslogs-region of its own. */
+  readonly logsInRegion?: (region: string) => LogsApi;
+  readonly io: ActionIO;
+  sleep(ms: number): Promise<void>;
+  /** Milliseconds clock. */
+  now(): number;
+}
+
+interface OutcomeBase {
+  /** DescribeServices polls made. */
+  readonly polls: number;
+  /** Every stopped task of the deployment seen, in the order seen. */
+  readonly stoppedTasks: readonly StoppedTaskReport[];
+}
+
+export interface WatchSucceeded extends OutcomeBase {
+  readonly status: 'succeeded';
+  readonly runningCount: number;
+  readonly desiredCount: number;
+}
+
+export interface LogStreamRef {
+  readonly group: string;
+  readonly stream: string;
+  readonly region?: string;
+}
+
+export interface MigrationFailure extends OutcomeBase {
+  readonly status: 'failed';
+  readonly kind: 'migration';
+  readonly exitCode: number;
+  /** Atlas's `Error:` lines from the container's log. */
+  readonly errorLines: readonly string[];
+  /** The last lines of that log. */
+  readonly logTail: readonly string[];
+  readonly stoppedReason: string | undefined;
+  readonly taskArn: string;
+  readonly logStream: LogStreamRef | undefined;
+  /** Why the log could not be read, when it could not. */
+  readonly logProblem: string | undefined;
+}
+
+export interface RolloutFailure extends OutcomeBase {
+  readonly status: 'failed';
+  readonly kind: 'rollout';
+  readonly reason: string;
+  /**
+   * `failed`: rolloutState FAILED, the service left on the new revision. `rolled-back`: ECS's
+   * circuit breaker already put the previous revision back. `superseded`: another deployment
+   * (not ours, not a rollback) replaced this one.
+   */
+  readonly cause: 'failed' | 'rolled-back' | 'superseded';
+}
+
+export interface WatchTimeout extends OutcomeBase {
+  readonly status: 'timeout';
+  /** The last service events (printed ones first), oldest first. */
+  readonly lastEvents: readonly string[];
+  readonly rolloutState: string | undefined;
+}
+
+export type WatchFailure = MigrationFailure | RolloutFailure;
+export type WatchOutcome = WatchSucceeded | WatchFailure | WatchTimeout;
+
+export const DEFAULT_LOG_RETRIES = 3;
+export const DEFAULT_LOG_RETRY_DELAY_MS = 2000;
+export const DEFAULT_MAX_CONSECUTIVE_POLL_ERRORS = 3;
+/** Events a timeout reports. */
+const LAST_EVENTS = 10;
+/** ListTasks pages read per poll (100 tasks each). */
+const MAX_LIST_PAGES = 10;
+/** DescribeTasks takes at most this many tasks. */
+const DESCRIBE_TASKS_BATCH = 100;
+
+/** Poll interval and timeout from the settings. */
+export function watchOptionsFromSettings(
+  settings: Pick<Settings, 'waitTimeoutMinutes' | 'pollIntervalSeconds'>,
+  overrides: Partial<WatchOptions> = {},
+): WatchOptions {
+  return {
+    pollIntervalMs: settings.pollIntervalSeconds * 1000,
+    timeoutMs: settings.waitTimeoutMinutes * 60 * 1000,
+    ...overrides,
+  };
+}
+
+function formatEvent(event: ServiceEvent): string {
+  const at = event.createdAt ? `${event.createdAt.toISOString()} ` : '';
+  return `${at}${event.message ?? ''}`;
+}
+
+function formatDuration(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${ms} ms`;
+}
+
+function eventKey(event: ServiceEvent): string {
+  return event.id ?? `${event.createdAt?.getTime() ?? ''}|${event.message ?? ''}`;
+}
+
+function deploymentState(d: Deployment): string {
+  return `${d.rolloutState ?? d.status ?? 'unknown'}, running ${d.runningCount ?? 0}/${d.desiredCount ?? 0}, pending ${d.pendingCount ?? 0}, failed tasks ${d.failedTasks ?? 0}`;
+}
+
+export async function watchDeployment(
+  request: WatchRequest,
+  deps: WatchDeps,
+  options: WatchOptions,
+): Promise<WatchOutcome> {
+  const watcher = new Watcher(request, deps, options);
+  return watcher.run();
+}
+
+class Watcher {
+  private polls = 0;
+  private readonly seenEvents = new Set<string>();
+  private readonly printedEvents: string[] = [];
+  private latestEvents: string[] = [];
+  private readonly doneTasks = new Set<string>();
+  private readonly stoppedTasks: StoppedTaskReport[] = [];
+  private rollbackEvent: string | undefined;
+  private failedEvent: string | undefined;
+  private lastState: string | undefined;
+  private lastRolloutState: string | undefined;
+
+  constructor(
+    private readonly request: WatchRequest,
+    private readonly deps: WatchDeps,
+    private readonly options: WatchOptions,
+  ) {}
+
+  async run(): Promise<WatchOutcome> {
+    const { io } = this.deps;
+    const now = (): number => this.deps.now();
+    const interval = this.options.pollIntervalMs ?? POLL_INTERVAL_SECONDS * 1000;
+    const maxErrors = this.options.maxConsecutivePollErrors ?? DEFAULT_MAX_CONSECUTIVE_POLL_ERRORS;
+    const deadline = now() + this.options.timeoutMs;
+    let errors = 0;
+    io.info(
+      `Watching deployment ${this.request.deploymentId} of service ${this.request.service}: every ${formatDuration(interval)}, for up to ${formatDuration(this.options.timeoutMs)}`,
+    );
+    for (;;) {
+      let outcome: WatchOutcome | undefined;
+      try {
+        outcome = await this.poll();
+        errors = 0;
+      } catch (error) {
+        errors++;
+        if (!isTransientAwsError(error) || errors >= maxErrors) throw error;
+        io.warning(
+          `Poll ${this.polls} failed (${errorMessage(error)}); trying again at the next poll (${errors}/${maxErrors - 1} in a row)`,
+        );
+      }
+      if (outcome) return outcome;
+      const left = deadline - now();
+      if (left <= 0) return this.timeout();
+      await this.deps.sleep(Math.min(interval, left));
+    }
+  }
+
+  private base(): OutcomeBase {
+    return { polls: this.polls, stoppedTasks: [...this.stoppedTasks] };
+  }
+
+  private timeout(): WatchTimeout {
+    const lastEvents =
+      this.printedEvents.length > 0
+        ? this.printedEvents.slice(-LAST_EVENTS)
+        : this.latestEvents.slice(-LAST_EVENTS);
+    return {
+      status: 'timeout',
+      ...this.base(),
+      lastEvents,
+      rolloutState: this.lastRolloutState,
+    };
+  }
+
+  /** One poll: the service, its new events, newly stopped tasks; an outcome when there is one. */
+  private async poll(): Promise<WatchOutcome | undefined> {
+    const { ecs } = this.deps;
+    const { request } = this;
+    this.polls++;
+    const answer = await ecs.describeServices({
+      cluster: request.cluster,
+      services: [request.service],
+    });
+    const service = answer.services?.[0];
+    if (!service) {
+      const failure = answer.failures?.[0];
+      return {
+        status: 'failed',
+        kind: 'rollout',
+        ...this.base(),
+        reason: `the service is gone (DescribeServices: ${failure?.reason ?? 'not in the answer'})`,
+        cause: 'superseded',
+      };
+    }
+    this.printNewEvents(service);
+
+    const migrationFailure = await this.checkStoppedTasks();
+    if (migrationFailure) return migrationFailure;
+    return this.rolloutOutcome(service);
+  }
+
+  private printNewEvents(service: Service): void {
+    const events = service.events ?? [];
+    // ECS lists the newest first.
+    this.latestEvents = events.slice(0, LAST_EVENTS).reverse().map(formatEvent);
+    const firstPoll = this.polls === 1;
+    const since = this.request.eventsSince?.getTime();
+    const fresh: ServiceEvent[] = [];
+    for (const event of events) {
+      const key = eventKey(event);
+      if (this.seenEvents.has(key)) continue;
+      this.seenEvents.add(key);
+      const created = event.createdAt?.getTime();
+      const isNew = since !== undefined ? created === undefined || created >= since : !firstPoll;
+      if (isNew) fresh.push(event);
+    }
+    for (const event of fresh.reverse()) {
+      const line = formatEvent(event);
+      this.printedEvents.push(line);
+      this.deps.io.info(line);
+      const message = event.message ?? '';
+      if (/rolling back/i.test(message)) this.rollbackEvent ??= message;
+      if (message.includes(this.request.deploymentId) && /deployment failed/i.test(message)) {
+        this.failedEvent ??= message;
+      }
+    }
+  }
+
+  /** Newly stopped tasks of the deployment: each reported once; a failed migration ends the wait. */
+  private async checkStoppedTasks(): Promise<MigrationFailure | undefined> {
+    const tasks = await this.newlyStoppedTasks();
+    const reports = tasks.map((task) => {
+      this.doneTasks.add(task.taskArn!);
+      const report = classifyStoppedTask(task, this.request.migrationContainer);
+      this.stoppedTasks.push(report);
+      return { task, report };
+    });
+    const failed = reports.find((r) => r.report.kind === 'migration-failed');
+    for (const { report } of reports) {
+      if (report === failed?.report) continue;
+      const line = `Task ${taskIdOf(report.taskArn)} of deployment ${this.request.deploymentId} stopped: ${report.description}`;
+      if (report.kind === 'scaled-in') this.deps.io.info(line);
+      else this.deps.io.warning(line);
+    }
+    return failed ? this.migrationFailure(failed.task, failed.report) : undefined;
+  }
+
+  private async newlyStoppedTasks(): Promise<Task[]> {
+    const { ecs } = this.deps;
+    const { request } = this;
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    let pages = 0;
+    do {
+      // startedBy must be the only filter besides the cluster and the desired status.
+      const page = await ecs.listTasks({
+        cluster: request.cluster,
+        startedBy: request.deploymentId,
+        desiredStatus: 'STOPPED',
+        ...(nextToken ? { nextToken } : {}),
+      });
+      arns.push(...(page.taskArns ?? []));
+      nextToken = page.nextToken;
+      pages++;
+    } while (nextToken && pages < MAX_LIST_PAGES);
+    const fresh = arns.filter((arn) => !this.doneTasks.has(arn));
+    const stopped: Task[] = [];
+    for (let i = 0; i < fresh.length; i += DESCRIBE_TASKS_BATCH) {
+      const answer = await ecs.describeTasks({
+        cluster: request.cluster,
+        tasks: fresh.slice(i, i + DESCRIBE_TASKS_BATCH),
+      });
+      // A task still stopping may not have its final exit codes yet: it is looked at again next
+      // poll. A migration container that already exited non-zero is final, and decides now.
+      const migration = request.migrationContainer;
+      stopped.push(
+        ...(answer.tasks ?? []).filter(
+          (t) => t.taskArn && (isFullyStopped(t) || migrationExitedNonZero(t, migration)),
+        ),
+      );
+    }
+    const order = new Map(fresh.map((arn, index) => [arn, index]));
+    return stopped.sort((a, b) => order.get(a.taskArn!)! - order.get(b.taskArn!)!);
+  }
+
+  private async migrationFailure(task: Task, report: StoppedTaskReport): Promise<MigrationFailure> {
+    const { io } = this.deps;
+    const { request } = this;
+    const taskArn = task.taskArn!;
+    const taskId = taskIdOf(taskArn);
+    const exitCode = report.migrationExitCode!;
+    const lookup = awslogsLocation(request.registeredTaskDefinition, request.migrationContainer);
+    let lines: string[] = [];
+    let logStream: LogStreamRef | undefined;
+    let logProblem: string | undefined;
+    if (lookup.found) {
+      const { location } = lookup;
+      logStream = {
+        group: location.group,
+        stream: awslogsStreamName(location, request.migrationContainer, taskArn),
+        ...(location.region ? { region: location.region } : {}),
+      };
+      const read = await this.readLog(logStream);
+      lines = read.lines;
+      logProblem = read.problem;
+    } else {
+      logProblem = lookup.reason;
+    }
+    const errorLines = extractAtlasErrors(lines);
+    const tail = logTail(lines, this.options.logTailLines ?? DEFAULT_TAIL_LINES);
+
+    const head = `Migration failed: container "${request.migrationContainer}" exited with code ${exitCode} in task ${taskId}`;
+    const body =
+      errorLines.length > 0
+        ? errorLines.join('\n')
+        : tail.length > 0
+          ? `No "Error:" line in its log; its last lines:\n${tail.slice(-10).join('\n')}`
+          : `Its log could not be read: ${logProblem ?? 'the stream is empty'}`;
+    io.error(`${head}\n${body}`);
+    if (tail.length > 0) {
+      await io.group(
+        `Log of ${request.migrationContainer} in task ${taskId} (last ${tail.length} lines)`,
+        async () => io.info(tail.join('\n')),
+      );
+    }
+    return {
+      status: 'failed',
+      kind: 'migration',
+      ...this.base(),
+      exitCode,
+      errorLines,
+      logTail: tail,
+      stoppedReason: task.stoppedReason,
+      taskArn,
+      logStream,
+      logProblem,
+    };
+  }
+
+  /** The stream's last events; retried while it does not exist yet or holds nothing. */
+  private async readLog(stream: LogStreamRef): Promise<{ lines: string[]; problem?: string }> {
+    const { deps, options } = this;
+    const api = stream.region && deps.logsInRegion ? deps.logsInRegion(stream.region) : deps.logs;
+    const retries = options.logRetries ?? DEFAULT_LOG_RETRIES;
+    const delay = options.logRetryDelayMs ?? DEFAULT_LOG_RETRY_DELAY_MS;
+    let problem = 'the log stream is empty';
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      if (attempt > 0) await deps.sleep(delay);
+      try {
+        const answer = await api.getLogEvents({
+          logGroupName: stream.group,
+          logStreamName: stream.stream,
+          startFromHead: false,
+          limit: Math.max(200, (options.logTailLines ?? DEFAULT_TAIL_LINES) * 2),
+        });
+        const messages = (answer.events ?? []).map((e) => e.message ?? '');
+        const lines = logLines(messages);
+        if (lines.length > 0) return { lines };
+        problem = `log stream ${stream.group}/${stream.stream} is empty`;
+      } catch (error) {
+        if (!isAwsError(error, 'ResourceNotFoundException')) {
+          return { lines: [], problem: errorMessage(error) };
+        }
+        problem = `log stream ${stream.group}/${stream.stream} does not exist`;
+      }
+    }
+    return { lines: [], problem };
+  }
+
+  private rolloutOutcome(service: Service): WatchOutcome | undefined {
+    const { request } = this;
+    const deployments = service.deployments ?? [];
+    const ours = deployments.find((d) => d.id === request.deploymentId);
+    const primary = deployments.find((d) => d.status === 'PRIMARY');
+    if (ours) {
+      this.lastRolloutState = ours.rolloutState;
+      const state = deploymentState(ours);
+      if (state !== this.lastState) {
+        this.lastState = state;
+        this.deps.io.info(`Deployment ${request.deploymentId}: ${state}`);
+      }
+    }
+    const rolledBackTo =
+      primary && primary.id !== request.deploymentId
+        ? primary.taskDefinition === request.previousTaskDefinitionArn
+          ? primary
+          : undefined
+        : undefined;
+    const rolledBack = rolledBackTo !== undefined || this.rollbackEvent !== undefined;
+    const rollbackNote = rolledBackTo
+      ? `; ECS rolled the service back to ${request.previousTaskDefinitionArn} (deployment ${rolledBackTo.id})`
+      : this.rollbackEvent
+        ? `; ${this.rollbackEvent}`
+        : '';
+
+    if (ours?.rolloutState === 'FAILED') {
+      const reason = ours.rolloutStateReason ?? this.failedEvent ?? 'the rollout FAILED';
+      return this.rolloutFailure(`${reason}${rollbackNote}`, rolledBack ? 'rolled-back' : 'failed');
+    }
+    if (rolledBack) {
+      const reason = this.failedEvent ?? 'the deployment failed';
+      return this.rolloutFailure(`${reason}${rollbackNote}`, 'rolled-back');
+    }
+    if (!ours || (primary && primary.id !== request.deploymentId)) {
+      return this.rolloutFailure(
+        primary
+          ? `deployment ${request.deploymentId} was replaced by deployment ${primary.id} (${primary.taskDefinition ?? 'unknown task definition'}), started by someone else`
+          : `deployment ${request.deploymentId} is no longer listed by the service`,
+        'superseded',
+      );
+    }
+    const settled =
+      ours.rolloutState === 'COMPLETED' ||
+      (ours.rolloutState === undefined && deployments.length === 1);
+    if (
+      settled &&
+      (ours.runningCount ?? 0) === (ours.desiredCount ?? 0) &&
+      (service.runningCount ?? 0) === (service.desiredCount ?? 0)
+    ) {
+      this.deps.io.info(
+        `Deployment ${request.deploymentId} completed: ${service.runningCount ?? 0}/${service.desiredCount ?? 0} tasks running ${request.taskDefinitionArn}`,
+      );
+      return {
+        status: 'succeeded',
+        ...this.base(),
+        runningCount: service.runningCount ?? 0,
+        desiredCount: service.desiredCount ?? 0,
+      };
+    }
+    return undefined;
+  }
+
+  private rolloutFailure(reason: string, cause: RolloutFailure['cause']): RolloutFailure {
+    this.deps.io.error(`Deployment ${this.request.deploymentId} failed: ${reason}`);
+    return { status: 'failed', kind: 'rollout', ...this.base(), reason, cause };
+  }
+}

@@ -1,0 +1,28 @@
+// What a push needs of a built image: the manifest's exact bytes and a way to (re)open each blob.
+// The config comes from memory, the new layer from its blob in the layout, base layers from
+// wherever the base lives (its layout, or its registry, which a push to the same one can mount).
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import type { SourceImage } from '../image/types';
+import type { PushableImage } from '../registry/push';
+import type { BuiltImage } from './build-image';
+
+export function pushableImage(built: BuiltImage, base: SourceImage): PushableImage {
+  const { image } = built;
+  return {
+    manifestBytes: image.manifestBytes,
+    manifestDescriptor: image.manifestDescriptor,
+    blobs: [
+      { descriptor: image.configDescriptor, open: () => Readable.from([image.configBytes]) },
+      ...image.manifest.layers.map((descriptor) =>
+        descriptor.digest === image.layer.digest
+          ? { descriptor, open: () => createReadStream(built.layerPath) }
+          : {
+              descriptor,
+              open: () => base.openBlob(descriptor),
+              ...(base.registryLocation ? { from: base.registryLocation } : {}),
+            },
+      ),
+    ],
+  };
+}

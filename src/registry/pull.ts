@@ -1,0 +1,84 @@
+// Reads a base image from a registry into the SourceImage shape the build uses: the manifest
+// for the wanted platform (chosen from an index when there is one) and its config, both checked
+// against their digests; layers stay in the registry and stream lazily when the build asks.
+
+import type { Readable } from 'node:stream';
+import { configPlatform } from '../image/append';
+import { ImageError } from '../image/image-error';
+import {
+  documentKind,
+  parseImageConfig,
+  parseImageIndex,
+  parseImageManifest,
+  parseJsonObject,
+} from '../image/parse';
+import { checkImagePlatform, selectPlatformManifest } from '../image/platform';
+import type { Descriptor, Platform, SourceImage } from '../image/types';
+import type { RegistryClient } from './client';
+import type { ImageReference } from './reference';
+
+/** An index may point at another index; real images nest at most once. */
+const MAX_INDEX_DEPTH = 4;
+
+/** A SourceImage whose blobs live in a registry. */
+export interface RegistrySourceImage extends SourceImage {
+  readonly registryLocation: { readonly registry: string; readonly repository: string };
+  openBlob(descriptor: Descriptor): Readable;
+}
+
+/** How logs and errors name a reference: `host/repo:tag`, `host/repo@sha256:…` or both. */
+export function formatReference(reference: ImageReference): string {
+  let text = `${reference.registry}/${reference.repository}`;
+  if (reference.tag) text += `:${reference.tag}`;
+  if (reference.digest) text += `@${reference.digest}`;
+  return text;
+}
+
+/**
+ * Fetches the image for `platform` from `reference` (by tag or digest; a digest pins it).
+ * Throws ImageError when the image has no such platform or is not a valid image, and the
+ * client's RemoteError when the registry cannot be read.
+ */
+export async function pullBaseImage(
+  client: RegistryClient,
+  reference: ImageReference,
+  platform: Platform,
+): Promise<RegistrySourceImage> {
+  const sourceName = formatReference(reference);
+  const location = { registry: reference.registry, repository: reference.repository };
+  let fetched = await client.getManifest(reference);
+
+  for (let depth = 0; depth <= MAX_INDEX_DEPTH; depth++) {
+    const where = `${sourceName} ${fetched.descriptor.digest}`;
+    const kind = documentKind(parseJsonObject(fetched.bytes, where), fetched.descriptor.mediaType);
+    if (kind === 'index') {
+      const index = parseImageIndex(fetched.bytes, where);
+      const chosen = selectPlatformManifest(index, platform, sourceName);
+      fetched = await client.getManifest({ ...location, digest: chosen.digest });
+      continue;
+    }
+    const manifest = parseImageManifest(fetched.bytes, where);
+    const configBytes = await client.readBlob(location, manifest.config);
+    const config = parseImageConfig(configBytes, `${sourceName} config ${manifest.config.digest}`);
+    checkImagePlatform(configPlatform(config), platform, sourceName);
+    const manifestDescriptor: Descriptor = {
+      mediaType: manifest.mediaType ?? fetched.descriptor.mediaType,
+      digest: fetched.descriptor.digest,
+      size: fetched.descriptor.size,
+    };
+    return {
+      sourceName,
+      manifest,
+      manifestDescriptor,
+      config,
+      configDescriptor: manifest.config,
+      registryLocation: location,
+      openBlob: (descriptor) => client.openBlob(location, descriptor),
+    };
+  }
+  throw new ImageError(
+    sourceName,
+    `indexes are nested more than ${MAX_INDEX_DEPTH} deep`,
+    'use a base image whose index points at platform manifests',
+  );
+}

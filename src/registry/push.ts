@@ -1,0 +1,218 @@
+// Pushes a built image: blobs first (deduplicated, a few at a time, skipping what the registry
+// has, mounting what another repository of the same registry has), the manifest last, by digest
+// and then under each tag. An image the registry already holds costs one HEAD plus one per tag.
+// A failed blob stops the push before any manifest is put, so a tag never names half an image.
+
+import { sha256Digest } from '../image/digest';
+import { ImageError } from '../image/image-error';
+import type { Descriptor } from '../image/types';
+import type { RegistryClient, RepositoryRef } from './client';
+import { TAG_RE } from './reference';
+
+export interface PushBlob {
+  descriptor: Descriptor;
+  /** A fresh stream of the blob's exact bytes; called again when an upload is retried. */
+  open(): NodeJS.ReadableStream;
+  /** Where the blob already is (a base image's repository): mounted when it is the same registry. */
+  from?: { registry: string; repository: string };
+}
+
+export interface PushableImage {
+  /** The manifest exactly as its digest was computed: sent as is, never re-serialised. */
+  manifestBytes: Buffer;
+  manifestDescriptor: Descriptor;
+  /** Config and layers (their order does not matter; duplicates are sent once). */
+  blobs: PushBlob[];
+}
+
+export interface PushOptions {
+  /** Blobs handled at once. Default 3. */
+  concurrency?: number;
+  /** Blobs at least this big get a log line per phase. Default 10 MiB. */
+  progressThresholdBytes?: number;
+  now?: () => number;
+}
+
+export interface PushResult {
+  /** The manifest digest: what the task definition should reference. */
+  digest: string;
+  /** The registry already had this manifest; no blob was looked at. */
+  alreadyPresent: boolean;
+  uploaded: string[];
+  mounted: string[];
+  /** Blobs the repository already had. */
+  existing: string[];
+  /** Tags put (or moved) to the manifest; tags already on it are left alone. */
+  tagsPut: string[];
+  tagsUnchanged: string[];
+  /** Blob bytes sent (uploads only). */
+  bytesUploaded: number;
+}
+
+const DEFAULT_CONCURRENCY = 3;
+const PROGRESS_THRESHOLD = 10 * 1024 * 1024;
+
+export async function pushImage(
+  client: RegistryClient,
+  target: RepositoryRef,
+  image: PushableImage,
+  tags: readonly string[],
+  log: (message: string) => void,
+  options: PushOptions = {},
+): Promise<PushResult> {
+  const now = options.now ?? Date.now;
+  const threshold = options.progressThresholdBytes ?? PROGRESS_THRESHOLD;
+  const name = `${target.registry}/${target.repository}`;
+  const digest = checkManifest(image, name);
+  for (const tag of tags) {
+    if (!TAG_RE.test(tag)) {
+      throw new ImageError(
+        `tag '${tag}' for ${name}`,
+        'is not a valid tag',
+        'use [A-Za-z0-9_.-], at most 128 characters, not starting with . or -',
+      );
+    }
+  }
+  const result: PushResult = {
+    digest,
+    alreadyPresent: false,
+    uploaded: [],
+    mounted: [],
+    existing: [],
+    tagsPut: [],
+    tagsUnchanged: [],
+    bytesUploaded: 0,
+  };
+  const { manifestBytes, manifestDescriptor } = image;
+
+  const present = await client.headManifest(target, digest, 'push');
+  if (present) {
+    result.alreadyPresent = true;
+    log(`${name}@${digest} is already in the registry: nothing to upload`);
+    for (const tag of uniqueTags(tags)) {
+      const current = await client.headManifest(target, tag, 'push');
+      if (current?.digest === digest) {
+        result.tagsUnchanged.push(tag);
+        continue;
+      }
+      await client.putManifest(target, tag, manifestBytes, manifestDescriptor.mediaType);
+      result.tagsPut.push(tag);
+      log(`${name}:${tag} now points at ${digest}`);
+    }
+    return result;
+  }
+
+  const blobs = dedupe(image.blobs);
+  await forEachLimited(blobs, options.concurrency ?? DEFAULT_CONCURRENCY, async (blob) => {
+    const { descriptor } = blob;
+    const big = descriptor.size >= threshold;
+    const label = `blob ${shortDigest(descriptor.digest)} (${formatBytes(descriptor.size)})`;
+    const started = now();
+    if (big) log(`${name}: ${label}: checking`);
+    if (await client.headBlob(target, descriptor.digest, 'push')) {
+      result.existing.push(descriptor.digest);
+      if (big) log(`${name}: ${label}: already present`);
+      return;
+    }
+    let session: string | undefined;
+    const from = blob.from;
+    if (from && from.registry === target.registry && from.repository !== target.repository) {
+      if (big) log(`${name}: ${label}: mounting from ${from.repository}`);
+      const mount = await client.mountBlob(target, descriptor.digest, from.repository);
+      if (mount.mounted) {
+        result.mounted.push(descriptor.digest);
+        if (big) log(`${name}: ${label}: mounted from ${from.repository}`);
+        return;
+      }
+      session = mount.session;
+    }
+    if (big) log(`${name}: ${label}: uploading`);
+    await client.uploadBlob(target, descriptor, blob.open, session ? { session } : {});
+    result.uploaded.push(descriptor.digest);
+    result.bytesUploaded += descriptor.size;
+    if (big) log(`${name}: ${label}: uploaded in ${formatSeconds(now() - started)}`);
+  }).catch((error: unknown) => {
+    log(`${name}: a blob could not be pushed, so no manifest or tag was put`);
+    throw error;
+  });
+
+  await client.putManifest(target, digest, manifestBytes, manifestDescriptor.mediaType);
+  for (const tag of uniqueTags(tags)) {
+    await client.putManifest(target, tag, manifestBytes, manifestDescriptor.mediaType);
+    result.tagsPut.push(tag);
+  }
+  log(
+    `${name}@${digest} pushed: ${result.uploaded.length} blob(s) uploaded (${formatBytes(result.bytesUploaded)}), ` +
+      `${result.mounted.length} mounted, ${result.existing.length} already present` +
+      (result.tagsPut.length > 0 ? `; tags ${result.tagsPut.join(', ')}` : ''),
+  );
+  return result;
+}
+
+/** The manifest's bytes must be the ones its descriptor names: they are sent as they are. */
+function checkManifest(image: PushableImage, name: string): string {
+  const actual = sha256Digest(image.manifestBytes);
+  const { digest, size } = image.manifestDescriptor;
+  if (actual !== digest || image.manifestBytes.length !== size) {
+    throw new ImageError(
+      `manifest for ${name}`,
+      `is ${image.manifestBytes.length} bytes hashing to ${actual}, but its descriptor says ${size} bytes, ${digest}`,
+      'push the exact bytes the manifest descriptor was computed from',
+    );
+  }
+  return digest;
+}
+
+/** One entry per digest; an entry that says where to mount from wins. */
+function dedupe(blobs: readonly PushBlob[]): PushBlob[] {
+  const byDigest = new Map<string, PushBlob>();
+  for (const blob of blobs) {
+    const seen = byDigest.get(blob.descriptor.digest);
+    if (!seen || (!seen.from && blob.from)) byDigest.set(blob.descriptor.digest, blob);
+  }
+  return [...byDigest.values()];
+}
+
+function uniqueTags(tags: readonly string[]): string[] {
+  return [...new Set(tags)];
+}
+
+/**
+ * Runs `work` over `items`, `limit` at a time. After the first failure no new item starts; the
+ * ones under way finish (or fail) before the first error is thrown.
+ */
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (!failure && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure) throw failure.error;
+}
+
+function shortDigest(digest: string): string {
+  return `${digest.slice(0, 'sha256:'.length + 12)}…`;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes < 1024 * 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  return `${(bytes / 1024 / 1024 / 1024).toFixed(2)} GiB`;
+}
+
+function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}

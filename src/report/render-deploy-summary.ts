@@ -1,0 +1,106 @@
+// Markdown for the job summary of a real run: the migration's result first, then what was shipped
+// and where to look. Pure: data in, text out.
+import type { DeploymentLinks } from '../deploy/console-links';
+import type { DeploymentReport } from '../deploy/run-deployment';
+import { fence, formatBytes, type ImageFacts } from './render-summary';
+
+export interface PushFacts {
+  readonly alreadyPresent: boolean;
+  readonly uploaded: number;
+  readonly mounted: number;
+  readonly existing: number;
+  readonly bytesUploaded: number;
+  readonly tags: readonly string[];
+}
+
+export interface DeployFacts {
+  readonly image: ImageFacts;
+  readonly push: PushFacts;
+  readonly service: string;
+  readonly cluster: string;
+  readonly family: string;
+  readonly taskDefinitionFile: string;
+  readonly taskDefinitionDiff: string;
+  readonly report: DeploymentReport;
+  readonly links: DeploymentLinks;
+}
+
+const HEADLINES = {
+  succeeded: '✅ Migration applied and the service is stable',
+  failed: '❌ Deployment failed',
+  skipped: '⏭️ Deployed without waiting: the migration result is not known',
+} as const;
+
+function link(label: string, url: string | undefined): string | undefined {
+  return url ? `[${label}](${url})` : undefined;
+}
+
+export function renderDeploySummary(facts: DeployFacts): string {
+  const { report } = facts;
+  const failed = report.error !== undefined;
+  const lines: string[] = [];
+  const headline = failed ? HEADLINES.failed : HEADLINES[report.migrationStatus];
+  lines.push(`## Atlas ECS deploy: ${facts.service}`, '', `### ${headline}`, '');
+
+  const outcome = report.outcome;
+  if (outcome?.status === 'failed' && outcome.kind === 'migration') {
+    lines.push(`The migration container exited with code ${outcome.exitCode}.`);
+    if (outcome.stoppedReason) lines.push(`ECS: ${outcome.stoppedReason}`);
+    lines.push('');
+    if (outcome.errorLines.length > 0) lines.push(fence(outcome.errorLines.join('\n'), 'text'), '');
+    if (outcome.logTail.length > 0) {
+      lines.push(
+        '<details><summary>Log tail</summary>',
+        '',
+        fence(outcome.logTail.join('\n'), 'text'),
+        '',
+        '</details>',
+        '',
+      );
+    } else if (outcome.logProblem) {
+      lines.push(`The log could not be read: ${outcome.logProblem}`, '');
+    }
+  } else if (report.error) {
+    lines.push(fence(report.error.message, 'text'), '');
+  }
+  if (report.rollback) {
+    lines.push(
+      report.rollback.rolledBack
+        ? `↩️ Rolled back to \`${report.rollback.taskDefinitionArn}\`.`
+        : `⚠️ The rollback failed: ${report.rollback.error}`,
+      '',
+    );
+  }
+
+  const push = facts.push;
+  const moved = push.alreadyPresent
+    ? 'already in the registry: nothing uploaded'
+    : `${push.uploaded} blobs uploaded (${formatBytes(push.bytesUploaded)}), ${push.mounted} mounted, ${push.existing} already there`;
+  lines.push('| | |', '|---|---|');
+  lines.push(`| Migration | ${report.migrationStatus} |`);
+  lines.push(`| Image | \`${facts.image.reference}\` |`);
+  lines.push(`| Push | ${moved}; tags ${push.tags.map((t) => `\`${t}\``).join(', ')} |`);
+  lines.push(
+    `| Layer | ${facts.image.fileCount} files, ${formatBytes(facts.image.layerSize)} (${facts.image.platform}) |`,
+  );
+  lines.push(`| Task definition | \`${report.deployed.taskDefinitionArn}\` |`);
+  lines.push(`| Previous | \`${report.deployed.previousTaskDefinitionArn}\` |`);
+  lines.push(`| Deployment | \`${report.deployed.deploymentId}\` |`);
+  const links = [
+    link('service', facts.links.service),
+    link('task definition', facts.links.taskDefinition),
+    link('stopped task', facts.links.task),
+    link('migration log', facts.links.logStream),
+  ].filter((l): l is string => l !== undefined);
+  if (links.length > 0) lines.push(`| Console | ${links.join(' · ')} |`);
+  lines.push('');
+  lines.push(
+    '<details><summary>Task definition changes</summary>',
+    '',
+    fence(facts.taskDefinitionDiff, 'diff'),
+    '',
+    '</details>',
+    '',
+  );
+  return lines.join('\n');
+}
