@@ -28,6 +28,8 @@ export default tseslint.config(
       'coverage/**',
       'examples/out/**',
       'jest.config.js',
+      '.bench/**',
+      '.scratch/**',
     ],
   },
   js.configs.recommended,

@@ -227,7 +227,9 @@ describe('createAwsClients', () => {
     const clients = createAwsClients({ userAgent: 'x', maxAttempts: 2, retryMode: 'adaptive' });
     try {
       expect(await clients.ecs.config.maxAttempts()).toBe(2);
-      expect(((await clients.ecs.config.retryStrategy()) as { mode?: string }).mode).toBe('adaptive');
+      expect(((await clients.ecs.config.retryStrategy()) as { mode?: string }).mode).toBe(
+        'adaptive',
+      );
     } finally {
       clients.destroy();
     }

@@ -770,7 +770,12 @@ it('takes its defaults from the settings', () => {
     pollIntervalMs: 15_000,
     timeoutMs: 1_800_000,
   });
-  expect(watchOptionsFromSettings({ waitTimeoutMinutes: 5, pollIntervalSeconds: 15 }, { pollIntervalMs: 5 })).toEqual({
+  expect(
+    watchOptionsFromSettings(
+      { waitTimeoutMinutes: 5, pollIntervalSeconds: 15 },
+      { pollIntervalMs: 5 },
+    ),
+  ).toEqual({
     pollIntervalMs: 5,
     timeoutMs: 300_000,
   });

@@ -134,7 +134,7 @@ describe('dist/index.js dry run', () => {
     expect(run.summary).toContain(digest);
     expect(run.summary).toContain('### Migrations (3)');
     expect(run.summary).toContain('20240310170000_add_users_name.sql');
-    expect(run.summary).toMatch(/```diff\n[\s\S]*\+ +"name": "atlas",[\s\S]*```/);
+    expect(run.summary).toMatch(/```diff\n[\s\S]*\+ {2,}"name": "atlas",[\s\S]*```/);
     expect(run.summary).toContain('`ecs:RegisterTaskDefinition`');
     expect(run.summary).toContain('`ecs:UpdateService`');
     expect(run.summary).toContain('`secretsmanager:DescribeSecret`');

@@ -54,8 +54,8 @@ describe('renderDryRunSummary', () => {
     expect(md).toContain('| Digest | `sha256:' + 'a'.repeat(64) + '` |');
     expect(md).toContain('2.0 KiB compressed, 10.0 KiB uncompressed, 4 files');
     expect(md).toContain('### Migrations (2)\n\n- `1_init.sql`\n- `2_users.sql`');
-    expect(md).toMatch(
-      /```diff\n--- api \(current\)\n\+\+\+ api \(new revision\)\n@@ -1,3 \+1,3 @@\n \{\n-  "a": 1\n\+  "a": 2\n \}\n```/,
+    expect(md).toContain(
+      '```diff\n--- api (current)\n+++ api (new revision)\n@@ -1,3 +1,3 @@\n {\n-  "a": 1\n+  "a": 2\n }\n```',
     );
     expect(md).toContain('| pre-flight | `secretsmanager:DescribeSecret` |');
     expect(md).not.toContain('### Warnings');
