@@ -72426,11 +72426,14 @@ function failureMessage(outcome, rollbackResult, context) {
     else if (outcome.kind === 'migration') {
         const cause = outcome.errorLines.length > 0
             ? outcome.errorLines.join('\n')
-            : (outcome.logProblem ?? 'no Error: line in its log');
+            : outcome.logTail.length > 0
+                ? `No "Error:" line in its log; its last lines:\n${outcome.logTail.slice(-10).join('\n')}`
+                : `Its log could not be read: ${outcome.logProblem ?? 'the stream is empty'}`;
         what = `Migration failed (exit code ${outcome.exitCode}, task ${outcome.taskArn}):\n${cause}`;
     }
     else {
-        what = `Deployment failed: ${outcome.reason}`;
+        const reason = outcome.reason.replace(/[.;\s]+$/, '');
+        what = `Deployment failed: ${reason}.`;
     }
     let after;
     if (rollbackResult?.rolledBack) {
@@ -72865,7 +72868,9 @@ class Watcher {
             : tail.length > 0
                 ? `No "Error:" line in its log; its last lines:\n${tail.slice(-10).join('\n')}`
                 : `Its log could not be read: ${logProblem ?? 'the stream is empty'}`;
-        io.error(`${head}\n${body}`);
+        // Logged, not annotated: the step's failure message (run-deployment) carries the same lines
+        // into the one annotation the run ends with.
+        io.info(`${head}\n${body}`);
         if (tail.length > 0) {
             await io.group(`Log of ${request.migrationContainer} in task ${taskId} (last ${tail.length} lines)`, async () => io.info(tail.join('\n')));
         }
@@ -72940,11 +72945,11 @@ class Watcher {
                 : '';
         if (ours?.rolloutState === 'FAILED') {
             const reason = ours.rolloutStateReason ?? this.failedEvent ?? 'the rollout FAILED';
-            return this.rolloutFailure(`${reason}${rollbackNote}`, rolledBack ? 'rolled-back' : 'failed');
+            return this.rolloutFailure(reason, rolledBack ? 'rolled-back' : 'failed', rollbackNote);
         }
         if (rolledBack) {
             const reason = this.failedEvent ?? 'the deployment failed';
-            return this.rolloutFailure(`${reason}${rollbackNote}`, 'rolled-back');
+            return this.rolloutFailure(reason, 'rolled-back', rollbackNote);
         }
         if (!ours || (primary && primary.id !== request.deploymentId)) {
             return this.rolloutFailure(primary
@@ -72966,8 +72971,9 @@ class Watcher {
         }
         return undefined;
     }
-    rolloutFailure(reason, cause) {
-        this.deps.io.error(`Deployment ${this.request.deploymentId} failed: ${reason}`);
+    /** `note` (how ECS rolled back) goes to the log only: the failure message says it once. */
+    rolloutFailure(reason, cause, note = '') {
+        this.deps.io.info(`Deployment ${this.request.deploymentId} failed: ${reason}${note}`);
         return { status: 'failed', kind: 'rollout', ...this.base(), reason, cause };
     }
 }
@@ -73499,6 +73505,8 @@ const atlas_sum_1 = __nccwpck_require__(5276);
 const sum_directive_1 = __nccwpck_require__(7562);
 const sum_hash_1 = __nccwpck_require__(1803);
 const SUM_FILE = 'atlas.sum';
+const CONFIG_FIX = "set 'atlas-config' to the path of your atlas.hcl, relative to the repository root";
+const DIR_FIX = "set 'migrations-dir' to the directory that holds your migration files and atlas.sum, relative to the repository root";
 /** Files read whole below this size may stay in memory for the image; larger ones are streamed. */
 const KEEP_BELOW = 1024 * 1024;
 /** At most this many bytes of file content stay in memory between the checks and the image. */
@@ -73522,8 +73530,6 @@ const keptContent = new WeakMap();
 function readProjectFile(file) {
     return keptContent.get(file) ?? readAtMost(file.absolutePath, file.size + 1);
 }
-const CONFIG_FIX = "set 'atlas-config' to the path of your atlas.hcl, relative to the repository root";
-const DIR_FIX = "set 'migrations-dir' to the directory that holds your migration files and atlas.sum, relative to the repository root";
 /** Throws ValidationErrors listing every problem found. */
 async function readMigrationProject(opts) {
     const workspace = await node_fs_1.promises.realpath(opts.workspace);
@@ -73669,8 +73675,9 @@ function dirReadError(relative, error) {
 function migrationContent(file, budget) {
     if (file.size < KEEP_BELOW && file.size <= budget.left) {
         const bytes = (0, node_fs_1.readFileSync)(file.absolutePath);
-        if (keep(file, bytes, budget))
-            return bytes;
+        // Hashed as read even if it grew past what may be kept since it was listed.
+        keep(file, bytes, budget);
+        return bytes;
     }
     const { absolutePath } = file;
     return {
@@ -74172,8 +74179,9 @@ function planLayer(entries) {
     }
     // Each path is encoded once, not twice per comparison.
     const keyed = [];
-    for (const path of directories)
+    for (const path of directories) {
         keyed.push({ key: Buffer.from(path), item: { kind: 'directory', path } });
+    }
     for (const entry of files.values()) {
         keyed.push({ key: Buffer.from(entry.path), item: { kind: 'file', entry } });
     }
@@ -74297,16 +74305,16 @@ class ReadAhead {
     bytes = 0;
     constructor(items) {
         this.small = [];
-        for (const item of items)
+        for (const item of items) {
             if (item.kind === 'file' && isSmall(item.entry))
                 this.small.push(item.entry);
+        }
     }
-    /** The content of `entry`, the first small file not taken yet. */
+    /** The content of `entry`, which must be the first small file not taken yet. */
     async take(entry) {
         this.fill();
+        // fill() always starts at least the first file not taken.
         const reading = this.started.get(entry);
-        if (reading === undefined)
-            throw new Error(`layer: ${entry.path} was not read ahead`);
         try {
             return await reading;
         }
@@ -74456,11 +74464,18 @@ function tarChunks(pack, size) {
         if (pendingBytes >= size)
             flush();
     });
+    let ended = false;
     pack.on('end', () => {
+        ended = true;
         flush();
         out.push(null);
     });
     pack.on('error', (error) => out.destroy(error));
+    // Torn down without an error: the tar is incomplete, so the pipeline must not wait for more.
+    pack.on('close', () => {
+        if (!ended)
+            out.destroy(new Error('the tar stream closed before it ended'));
+    });
     return out;
 }
 function pinGzipOs() {
@@ -77754,7 +77769,7 @@ function fixFor(context, error) {
     if (status === 403 || http?.hasCode('DENIED')) {
         return ecr
             ? `allow ${ECR_ACTIONS[kind]} on the repository for the role this workflow uses (and ecr:GetAuthorizationToken on *)`
-            : `the credentials used for ${registry} are not allowed to ${verb(kind)} ${repository}; check their permissions`;
+            : `the login used for ${registry} (or no login, when the Docker config has none for it) may not ${verb(kind)} ${repository}; check its permissions, or log in with docker/login-action`;
     }
     if (status === 401 || http?.hasCode('UNAUTHORIZED')) {
         return ecr

@@ -208,7 +208,7 @@ it("fails a migration at the poll that sees it stop, with Atlas's error, and rol
   const stream = aws.callsOf('GetLogEvents')[0]!.body.logStreamName as string;
   expect(stream).toMatch(/^ecs\/atlas\/[0-9a-f]{32}$/);
 
-  expect(io.text('error')[0]).toContain(ATLAS_ERROR_LINE);
+  expect(io.text('info').join('\n')).toContain(ATLAS_ERROR_LINE);
   const updates = aws.callsOf('UpdateService').map((c) => c.body.taskDefinition);
   expect(updates).toEqual([report.deployed.taskDefinitionArn, previousArn]);
   expect(report.rollback).toMatchObject({ rolledBack: true, taskDefinitionArn: previousArn });

@@ -297,7 +297,7 @@ describe('failureMessage', () => {
         undefined,
         context,
       ),
-    ).toContain('):\nstream missing\n');
+    ).toContain('):\nIts log could not be read: stream missing\n');
   });
 
   it('explains a service left on the failed revision', () => {
@@ -305,7 +305,7 @@ describe('failureMessage', () => {
       failureMessage(migration, undefined, { ...context, rollbackOnFailure: false }),
     ).toContain(`rollback-on-failure is false: the service stays on ${NEW}`);
     expect(failureMessage(rollout('failed'), undefined, context)).toBe(
-      'Deployment failed: tasks failed to start\nThe service was not rolled back.',
+      'Deployment failed: tasks failed to start.\nThe service was not rolled back.',
     );
   });
 

@@ -297,9 +297,11 @@ describe('a migration that fails', () => {
       logStreamName: 'ecs/atlas/t1',
       startFromHead: false,
     });
-    expect(io.text('error')).toEqual([
+    // Logged; the one annotation is the step's failure message (run-deployment).
+    expect(io.text('error')).toEqual([]);
+    expect(io.text('info')).toContain(
       `Migration failed: container "atlas" exited with code 1 in task t1\n${ATLAS_ERROR_LINE}`,
-    ]);
+    );
     expect(io.text('group')).toEqual([
       `Log of atlas in task t1 (last ${ATLAS_FAILURE_LOG.length} lines)`,
     ]);
@@ -326,7 +328,7 @@ describe('a migration that fails', () => {
     });
     expect(logs.inputs).toHaveLength(4);
     expect(clock.sleeps).toEqual([2000, 2000, 2000]);
-    expect(io.text('error')[0]).toContain('Its log could not be read: log stream');
+    expect(io.text('info').join('\n')).toContain('Its log could not be read: log stream');
   });
 
   it('does not retry a log it may not read', async () => {
@@ -356,7 +358,7 @@ describe('a migration that fails', () => {
     const ecs = scriptedEcs(() => ({ stopped: [migrationStopped('t1', 137)] }));
     const io = recordingIO();
     await watchDeployment(request(), { ecs: ecs.api, logs: logs.api, io, ...fakeClock() }, OPTIONS);
-    expect(io.text('error')[0]).toBe(
+    expect(io.text('info')).toContain(
       'Migration failed: container "atlas" exited with code 137 in task t1\nNo "Error:" line in its log; its last lines:\nstarting\nkilled',
     );
   });
@@ -576,9 +578,10 @@ describe('a rollout that fails', () => {
       reason: 'ECS deployment circuit breaker: tasks failed to start.',
       polls: 2,
     });
-    expect(io.text('error')).toEqual([
+    expect(io.text('error')).toEqual([]);
+    expect(io.text('info')).toContain(
       `Deployment ${DEPLOYMENT} failed: ECS deployment circuit breaker: tasks failed to start.`,
-    ]);
+    );
   });
 
   it('recognises the circuit breaker rollback: a newer PRIMARY with the old task definition', async () => {
@@ -608,7 +611,7 @@ describe('a rollout that fails', () => {
     expect(outcome).toMatchObject({
       kind: 'rollout',
       cause: 'rolled-back',
-      reason: `${failed.message}; ECS rolled the service back to ${OLD} (deployment ecs-svc/3)`,
+      reason: failed.message,
     });
   });
 
@@ -623,7 +626,7 @@ describe('a rollout that fails', () => {
     expect(outcome).toMatchObject({
       kind: 'rollout',
       cause: 'rolled-back',
-      reason: 'the deployment failed; (service web) rolling back to deployment ecs-svc/1.',
+      reason: 'the deployment failed',
     });
   });
 
@@ -642,7 +645,7 @@ describe('a rollout that fails', () => {
     );
     expect(outcome).toMatchObject({
       cause: 'rolled-back',
-      reason: expect.stringMatching(/^r; ECS rolled/),
+      reason: 'r',
     });
   });
 

@@ -92,10 +92,13 @@ export function failureMessage(
     const cause =
       outcome.errorLines.length > 0
         ? outcome.errorLines.join('\n')
-        : (outcome.logProblem ?? 'no Error: line in its log');
+        : outcome.logTail.length > 0
+          ? `No "Error:" line in its log; its last lines:\n${outcome.logTail.slice(-10).join('\n')}`
+          : `Its log could not be read: ${outcome.logProblem ?? 'the stream is empty'}`;
     what = `Migration failed (exit code ${outcome.exitCode}, task ${outcome.taskArn}):\n${cause}`;
   } else {
-    what = `Deployment failed: ${outcome.reason}`;
+    const reason = outcome.reason.replace(/[.;\s]+$/, '');
+    what = `Deployment failed: ${reason}.`;
   }
   let after: string;
   if (rollbackResult?.rolledBack) {

@@ -382,7 +382,9 @@ class Watcher {
         : tail.length > 0
           ? `No "Error:" line in its log; its last lines:\n${tail.slice(-10).join('\n')}`
           : `Its log could not be read: ${logProblem ?? 'the stream is empty'}`;
-    io.error(`${head}\n${body}`);
+    // Logged, not annotated: the step's failure message (run-deployment) carries the same lines
+    // into the one annotation the run ends with.
+    io.info(`${head}\n${body}`);
     if (tail.length > 0) {
       await io.group(
         `Log of ${request.migrationContainer} in task ${taskId} (last ${tail.length} lines)`,
@@ -461,11 +463,11 @@ class Watcher {
 
     if (ours?.rolloutState === 'FAILED') {
       const reason = ours.rolloutStateReason ?? this.failedEvent ?? 'the rollout FAILED';
-      return this.rolloutFailure(`${reason}${rollbackNote}`, rolledBack ? 'rolled-back' : 'failed');
+      return this.rolloutFailure(reason, rolledBack ? 'rolled-back' : 'failed', rollbackNote);
     }
     if (rolledBack) {
       const reason = this.failedEvent ?? 'the deployment failed';
-      return this.rolloutFailure(`${reason}${rollbackNote}`, 'rolled-back');
+      return this.rolloutFailure(reason, 'rolled-back', rollbackNote);
     }
     if (!ours || (primary && primary.id !== request.deploymentId)) {
       return this.rolloutFailure(
@@ -496,8 +498,13 @@ class Watcher {
     return undefined;
   }
 
-  private rolloutFailure(reason: string, cause: RolloutFailure['cause']): RolloutFailure {
-    this.deps.io.error(`Deployment ${this.request.deploymentId} failed: ${reason}`);
+  /** `note` (how ECS rolled back) goes to the log only: the failure message says it once. */
+  private rolloutFailure(
+    reason: string,
+    cause: RolloutFailure['cause'],
+    note = '',
+  ): RolloutFailure {
+    this.deps.io.info(`Deployment ${this.request.deploymentId} failed: ${reason}${note}`);
     return { status: 'failed', kind: 'rollout', ...this.base(), reason, cause };
   }
 }

@@ -50,6 +50,11 @@ export interface MigrationProject {
 }
 
 const SUM_FILE = 'atlas.sum';
+const CONFIG_FIX =
+  "set 'atlas-config' to the path of your atlas.hcl, relative to the repository root";
+const DIR_FIX =
+  "set 'migrations-dir' to the directory that holds your migration files and atlas.sum, relative to the repository root";
+
 /** Files read whole below this size may stay in memory for the image; larger ones are streamed. */
 const KEEP_BELOW = 1024 * 1024;
 /** At most this many bytes of file content stay in memory between the checks and the image. */
@@ -80,10 +85,6 @@ interface KeepBudget {
 export function readProjectFile(file: ProjectFile): Buffer {
   return keptContent.get(file) ?? readAtMost(file.absolutePath, file.size + 1);
 }
-const CONFIG_FIX =
-  "set 'atlas-config' to the path of your atlas.hcl, relative to the repository root";
-const DIR_FIX =
-  "set 'migrations-dir' to the directory that holds your migration files and atlas.sum, relative to the repository root";
 
 /** Throws ValidationErrors listing every problem found. */
 export async function readMigrationProject(opts: ReadProjectOptions): Promise<MigrationProject> {
@@ -275,7 +276,9 @@ function dirReadError(relative: string, error: unknown): InputError {
 function migrationContent(file: ProjectFile, budget: KeepBudget): Buffer | StreamedContent {
   if (file.size < KEEP_BELOW && file.size <= budget.left) {
     const bytes = readFileSync(file.absolutePath);
-    if (keep(file, bytes, budget)) return bytes;
+    // Hashed as read even if it grew past what may be kept since it was listed.
+    keep(file, bytes, budget);
+    return bytes;
   }
   const { absolutePath } = file;
   return {

@@ -106,8 +106,9 @@ export function planLayer(entries: readonly LayerEntry[]): PlannedItem[] {
   }
   // Each path is encoded once, not twice per comparison.
   const keyed: { key: Buffer; item: PlannedItem }[] = [];
-  for (const path of directories)
+  for (const path of directories) {
     keyed.push({ key: Buffer.from(path), item: { kind: 'directory', path } });
+  }
   for (const entry of files.values()) {
     keyed.push({ key: Buffer.from(entry.path), item: { kind: 'file', entry } });
   }
@@ -252,15 +253,16 @@ class ReadAhead {
 
   constructor(items: readonly PlannedItem[]) {
     this.small = [];
-    for (const item of items)
+    for (const item of items) {
       if (item.kind === 'file' && isSmall(item.entry)) this.small.push(item.entry);
+    }
   }
 
-  /** The content of `entry`, the first small file not taken yet. */
+  /** The content of `entry`, which must be the first small file not taken yet. */
   async take(entry: LayerEntry): Promise<Buffer> {
     this.fill();
-    const reading = this.started.get(entry);
-    if (reading === undefined) throw new Error(`layer: ${entry.path} was not read ahead`);
+    // fill() always starts at least the first file not taken.
+    const reading = this.started.get(entry)!;
     try {
       return await reading;
     } finally {
@@ -408,11 +410,17 @@ function tarChunks(pack: tar.Pack, size: number): Readable {
     pendingBytes += chunk.length;
     if (pendingBytes >= size) flush();
   });
+  let ended = false;
   pack.on('end', () => {
+    ended = true;
     flush();
     out.push(null);
   });
   pack.on('error', (error: Error) => out.destroy(error));
+  // Torn down without an error: the tar is incomplete, so the pipeline must not wait for more.
+  pack.on('close', () => {
+    if (!ended) out.destroy(new Error('the tar stream closed before it ended'));
+  });
   return out;
 }
 

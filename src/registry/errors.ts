@@ -231,7 +231,7 @@ function fixFor(context: FailureContext, error: unknown): string | undefined {
   if (status === 403 || http?.hasCode('DENIED')) {
     return ecr
       ? `allow ${ECR_ACTIONS[kind]} on the repository for the role this workflow uses (and ecr:GetAuthorizationToken on *)`
-      : `the credentials used for ${registry} are not allowed to ${verb(kind)} ${repository}; check their permissions`;
+      : `the login used for ${registry} (or no login, when the Docker config has none for it) may not ${verb(kind)} ${repository}; check its permissions, or log in with docker/login-action`;
   }
   if (status === 401 || http?.hasCode('UNAUTHORIZED')) {
     return ecr

@@ -1,0 +1,199 @@
+// The bundled action in a real run, where the registry matters: a base image that lives in the
+// same registry as the migration image (its layers are mounted, never uploaded again), and a
+// registry behind basic auth whose password must not leak anywhere the run leaves text.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { blobPath, readOciLayoutImage } from '../../src/files/oci-layout';
+import { pushImage } from '../../src/registry/push';
+import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
+import { scenarios, type FakeAws } from '../helpers/fake-aws';
+import { startRegistry, type RegistryServer } from '../helpers/registry-server';
+import { testClient } from '../helpers/test-client';
+import { exampleWorkspace, type TestWorkspace } from '../helpers/workspace';
+import {
+  CLUSTER,
+  deployInputs,
+  getManifest,
+  repositoryName,
+  runDeploy,
+  SERVICE,
+  startSeededAws,
+  stderrOf,
+  tagsList,
+} from './deploy-env';
+
+let ws: TestWorkspace;
+let aws: FakeAws;
+let scratch: string;
+
+beforeEach(async () => {
+  ws = await exampleWorkspace();
+  aws = (await startSeededAws()).aws;
+  aws.ecs.setScenario(SERVICE, scenarios.succeed(), CLUSTER);
+  scratch = mkdtempSync(path.join(tmpdir(), 'atlas-ecs-e2e-'));
+});
+afterEach(async () => {
+  await aws?.close();
+  ws?.remove();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('a base image in the same registry', () => {
+  let registry: RegistryServer;
+  let proxy: FaultProxy;
+
+  beforeAll(async () => {
+    registry = await startRegistry();
+    proxy = await startFaultProxy({ upstream: registry.url });
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    await registry?.stop();
+  });
+
+  it('mounts the base layers into the migration repository instead of uploading them', async () => {
+    // Put the stand-in base's amd64 image at <registry>/arigaio/atlas:latest, as a mirror would.
+    const amd64 = { os: 'linux', architecture: 'amd64' };
+    const layout = path.join(ws.dir, 'base-image');
+    const base = await readOciLayoutImage(layout, 'latest', amd64);
+    const baseRepo = { registry: proxy.host, repository: 'arigaio/atlas' };
+    const { client } = testClient(scratch);
+    await pushImage(
+      client,
+      baseRepo,
+      {
+        manifestBytes: readFileSync(blobPath(layout, base.manifestDescriptor.digest)),
+        manifestDescriptor: base.manifestDescriptor,
+        blobs: [base.configDescriptor, ...base.manifest.layers].map((descriptor) => ({
+          descriptor,
+          open: () => base.openBlob(descriptor),
+        })),
+      },
+      ['latest'],
+      () => undefined,
+    );
+    const baseLayers = base.manifest.layers.map((l) => l.digest);
+    expect(baseLayers.length).toBeGreaterThan(0);
+    proxy.reset();
+
+    const name = repositoryName('mounted');
+    const repository = `${proxy.host}/${name}`;
+    const run = await runDeploy(
+      ws.dir,
+      aws,
+      deployInputs(repository, { 'atlas-image': `${proxy.host}/arigaio/atlas:latest` }),
+    );
+    expect(stderrOf(run)).toBe('');
+    expect(run.errors).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.outputs['migration-status']).toBe('succeeded');
+    const digest = run.outputs['image-digest']!;
+    expect(run.outputs.image).toBe(`${repository}@${digest}`);
+
+    // Each base layer: one POST ?mount=<digest>&from=arigaio/atlas answered 201 Created.
+    for (const layer of baseLayers) {
+      const mounts = proxy.records.filter((r) => {
+        if (r.method !== 'POST') return false;
+        const query = new URL(r.url, 'http://x').searchParams;
+        return query.get('mount') === layer && query.get('from') === 'arigaio/atlas';
+      });
+      expect(mounts.map((r) => r.status)).toEqual([201]);
+    }
+    // Nothing of the base was uploaded, or even downloaded: only its manifest and config were read.
+    const uploaded = proxy.records
+      .filter((r) => r.method === 'PUT' && r.url.includes('/blobs/uploads/'))
+      .map((r) => new URL(r.url, 'http://x').searchParams.get('digest'));
+    for (const layer of baseLayers) {
+      expect(uploaded).not.toContain(layer);
+      expect(proxy.records.filter((r) => r.method === 'GET' && r.url.includes(layer))).toEqual([]);
+    }
+    // PATCH only for the two new blobs: the config and the migration layer.
+    expect(proxy.records.filter((r) => r.method === 'PATCH')).toHaveLength(2);
+    expect(uploaded).toHaveLength(2);
+    // Pull the base's manifest and config (GET 2), HEAD the new manifest and 3 blobs, mount the
+    // base layer (POST), upload config and layer (POST/PATCH/PUT), PUT the manifest and its tag.
+    expect(proxy.counts()).toEqual({ GET: 2, HEAD: 4, POST: 3, PATCH: 2, PUT: 4 });
+    expect(run.summary).toMatch(/2 blobs uploaded \([^)]*\), 1 mounted, 0 already there/);
+
+    // The registry has the image, on top of the base's layers.
+    const manifest = await getManifest(registry.url, name, digest);
+    expect(manifest.status).toBe(200);
+    expect(manifest.matches).toBe(true);
+    const layers = (manifest.json!.layers as { digest: string }[]).map((l) => l.digest);
+    expect(layers.slice(0, baseLayers.length)).toEqual(baseLayers);
+    const registered = aws.ecs.taskDefinitions.at(-1)!;
+    const atlas = (registered.body.containerDefinitions as Record<string, unknown>[]).find(
+      (c) => c.name === 'atlas',
+    );
+    expect(atlas!.image).toBe(`${repository}@${digest}`);
+  });
+});
+
+describe('a registry behind basic auth', () => {
+  const username = 'deployer';
+  const password = `pw-${randomBytes(12).toString('hex')}`;
+  let registry: RegistryServer;
+
+  beforeAll(async () => {
+    registry = await startRegistry({ htpasswd: { username, password } });
+  });
+  afterAll(async () => {
+    await registry?.stop();
+  });
+
+  it('logs in from DOCKER_CONFIG and never prints the password', async () => {
+    const dockerConfig = path.join(scratch, 'docker');
+    const basic = Buffer.from(`${username}:${password}`).toString('base64');
+    mkdirSync(dockerConfig);
+    writeFileSync(
+      path.join(dockerConfig, 'config.json'),
+      JSON.stringify({ auths: { [registry.host]: { auth: basic } } }),
+    );
+    const name = repositoryName('private');
+    const repository = `${registry.host}/${name}`;
+
+    const run = await runDeploy(ws.dir, aws, deployInputs(repository), {
+      DOCKER_CONFIG: dockerConfig,
+    });
+    expect(stderrOf(run)).toBe('');
+    expect(run.errors).toEqual([]);
+    expect(run.code).toBe(0);
+
+    // It really logged in: anonymous reads are refused, the image is there for the login.
+    expect((await tagsList(registry.url, name)).status).toBe(401);
+    const authorization = { Authorization: `Basic ${basic}` };
+    expect((await tagsList(registry.url, name, authorization)).tags.length).toBeGreaterThan(0);
+    const manifest = await getManifest(
+      registry.url,
+      name,
+      run.outputs['image-digest']!,
+      authorization,
+    );
+    expect(manifest.matches).toBe(true);
+
+    // The runner is told to mask the password before anything else could print it.
+    const stdoutLines = run.stdout.split('\n');
+    expect(stdoutLines).toContain(`::add-mask::${password}`);
+    const firstMask = stdoutLines.indexOf(`::add-mask::${password}`);
+    expect(stdoutLines.slice(0, firstMask).join('\n')).not.toContain(password);
+
+    // Nowhere else: not in the log, the summary, the outputs, the rendered or registered revision.
+    const rendered = readFileSync(run.outputs['task-definition-file']!, 'utf8');
+    const leakable = {
+      stdout: stdoutLines.filter((l) => !l.startsWith('::add-mask::')).join('\n'),
+      stderr: run.stderr,
+      summary: run.summary,
+      outputs: JSON.stringify(run.outputs),
+      rendered,
+      aws: JSON.stringify(aws.calls.map((c) => c.body)),
+    };
+    const secrets = [password, basic, Buffer.from(password).toString('base64')];
+    for (const [where, text] of Object.entries(leakable)) {
+      for (const secret of secrets) {
+        expect({ where, leaked: text.includes(secret) }).toEqual({ where, leaked: false });
+      }
+    }
+  });
+});
