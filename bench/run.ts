@@ -20,6 +20,8 @@ import {
 import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { benchDeploy, deployTable } from './deploy';
+import { benchPush, pushTable } from './push';
 import { readMigrationProject, readProjectFile } from '../src/files/read-project';
 import { writeLayer, type LayerEntry } from '../src/image/layer';
 import { FAMILY_MEDIA_TYPES } from '../src/image/types';
@@ -273,6 +275,10 @@ async function main(): Promise<void> {
   for (const row of rows) {
     console.log(`| ${row.stage.padEnd(width)} | ${row.figure.padEnd(figureWidth)} |`);
   }
+
+  // Registry and ECS figures: a real registry on loopback, the loopback AWS endpoint of the tests.
+  console.log(`\n${pushTable(await benchPush())}`);
+  console.log(`\n${deployTable(await benchDeploy())}`);
 }
 
 main().catch((error: unknown) => {

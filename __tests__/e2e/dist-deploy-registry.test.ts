@@ -6,7 +6,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { blobPath, readOciLayoutImage } from '../../src/files/oci-layout';
+import { pullBaseImage } from '../../src/registry/pull';
 import { pushImage } from '../../src/registry/push';
+import { parseImageReference } from '../../src/registry/reference';
+import { readLayer } from '../image/helpers';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
 import { scenarios, type FakeAws } from '../helpers/fake-aws';
 import { startRegistry, type RegistryServer } from '../helpers/registry-server';
@@ -53,8 +56,8 @@ describe('a base image in the same registry', () => {
     await registry?.stop();
   });
 
-  it('mounts the base layers into the migration repository instead of uploading them', async () => {
-    // Put the stand-in base's amd64 image at <registry>/arigaio/atlas:latest, as a mirror would.
+  /** Puts the stand-in base's amd64 image at <registry>/arigaio/atlas:latest, as a mirror would. */
+  async function pushStandInBase() {
     const amd64 = { os: 'linux', architecture: 'amd64' };
     const layout = path.join(ws.dir, 'base-image');
     const base = await readOciLayoutImage(layout, 'latest', amd64);
@@ -74,6 +77,11 @@ describe('a base image in the same registry', () => {
       ['latest'],
       () => undefined,
     );
+    return base;
+  }
+
+  it('mounts the base layers into the migration repository instead of uploading them', async () => {
+    const base = await pushStandInBase();
     const baseLayers = base.manifest.layers.map((l) => l.digest);
     expect(baseLayers.length).toBeGreaterThan(0);
     proxy.reset();
@@ -128,6 +136,57 @@ describe('a base image in the same registry', () => {
       (c) => c.name === 'atlas',
     );
     expect(atlas!.image).toBe(`${repository}@${digest}`);
+  });
+  it('pulls back with its platform, its config (WorkingDir, entrypoint kept) and the project files', async () => {
+    const name = repositoryName('pullback');
+    const run = await runDeploy(ws.dir, aws, deployInputs(`${registry.host}/${name}`));
+    expect(run.code).toBe(0);
+    const { client } = testClient(scratch);
+    const reference = parseImageReference(run.outputs.image!)!;
+    const image = await pullBaseImage(client, reference, { os: 'linux', architecture: 'amd64' });
+    expect(image.manifestDescriptor.digest).toBe(run.outputs['image-digest']);
+    expect(image.config).toMatchObject({ architecture: 'amd64', os: 'linux' });
+    expect(image.config.config).toMatchObject({ WorkingDir: '/workspace', Entrypoint: ['/atlas'] });
+    const top = image.manifest.layers.at(-1)!;
+    const files = await readLayer(await client.readBlob(reference, top));
+    expect(files.map((f) => f.name)).toEqual(
+      expect.arrayContaining([
+        'workspace/atlas.hcl',
+        'workspace/migrations/atlas.sum',
+        'workspace/migrations/20240101120000_create_users.sql',
+      ]),
+    );
+    const sum = files.find((f) => f.name === 'workspace/migrations/atlas.sum')!;
+    expect(sum.content.toString()).toBe(
+      readFileSync(path.join(ws.dir, 'migrations', 'atlas.sum'), 'utf8'),
+    );
+  });
+
+  it('in a dry run, pulls a registry base into a complete OCI layout and pushes nothing', async () => {
+    const name = repositoryName('dry');
+    await pushStandInBase();
+    proxy.reset();
+    const run = await runDeploy(
+      ws.dir,
+      aws,
+      deployInputs(`${proxy.host}/${name}`, {
+        'dry-run': 'true',
+        'task-definition': 'task-definition.json',
+        'atlas-image': `${proxy.host}/arigaio/atlas:latest`,
+      }),
+    );
+    expect(run.code).toBe(0);
+    expect(aws.calls).toEqual([]);
+    expect(Object.keys(proxy.counts()).sort()).toEqual(['GET']);
+    const layout = path.join(path.dirname(run.outputs['task-definition-file']!), 'image');
+    const built = await readOciLayoutImage(layout, 'latest', {
+      os: 'linux',
+      architecture: 'amd64',
+    });
+    expect(built.manifestDescriptor.digest).toBe(run.outputs['image-digest']);
+    for (const layer of built.manifest.layers) {
+      expect(readFileSync(blobPath(layout, layer.digest)).length).toBe(layer.size);
+    }
   });
 });
 
