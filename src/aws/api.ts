@@ -17,6 +17,8 @@ import type {
   ListTasksResponse,
   RegisterTaskDefinitionRequest,
   RegisterTaskDefinitionResponse,
+  RunTaskRequest,
+  RunTaskResponse,
   UpdateServiceRequest,
   UpdateServiceResponse,
 } from '@aws-sdk/client-ecs';
@@ -38,6 +40,14 @@ export interface EcsApi {
   describeTasks(input: DescribeTasksRequest): Promise<DescribeTasksResponse>;
 }
 
+/**
+ * Starting a standalone task: only mode run-task does, so it is kept apart from EcsApi (whose
+ * implementations, real and fake, need not grow a method they never use).
+ */
+export interface EcsTaskRunnerApi {
+  runTask(input: RunTaskRequest): Promise<RunTaskResponse>;
+}
+
 export interface LogsApi {
   getLogEvents(input: GetLogEventsRequest): Promise<GetLogEventsResponse>;
 }
@@ -54,7 +64,7 @@ export interface EcrAuthApi {
 
 /** Everything deploy/ needs, with clients for other regions where a resource names its own. */
 export interface AwsApis {
-  readonly ecs: EcsApi;
+  readonly ecs: EcsApi & EcsTaskRunnerApi;
   readonly logs: LogsApi;
   readonly secrets: SecretsApi;
   /** CloudWatch Logs in `region` (an awslogs-region other than the default one). */

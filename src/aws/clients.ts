@@ -11,13 +11,14 @@ import {
   ECSClient,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
+  RunTaskCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { AwsApis, EcrAuthApi, EcsApi, LogsApi, SecretsApi } from './api';
+import type { AwsApis, EcrAuthApi, EcsApi, EcsTaskRunnerApi, LogsApi, SecretsApi } from './api';
 import { wrapAwsError, type CallContext } from './errors';
 
-export type { AwsApis, EcrAuthApi, EcsApi, LogsApi, SecretsApi } from './api';
+export type { AwsApis, EcrAuthApi, EcsApi, EcsTaskRunnerApi, LogsApi, SecretsApi } from './api';
 
 /** Attempts per call, the first included: ride out a burst of throttling while polling. */
 export const DEFAULT_MAX_ATTEMPTS = 5;
@@ -103,7 +104,7 @@ function inCluster(cluster: string | undefined): string {
   return `cluster ${cluster ?? 'default'}`;
 }
 
-export function createEcsApi(client: ECSClient): EcsApi {
+export function createEcsApi(client: ECSClient): EcsApi & EcsTaskRunnerApi {
   return {
     describeServices: (input) =>
       call(
@@ -154,6 +155,18 @@ export function createEcsApi(client: ECSClient): EcsApi {
           target: `${(input.tasks ?? []).length} task(s) in ${inCluster(input.cluster)}`,
         },
         () => client.send(new DescribeTasksCommand(input)),
+      ),
+    // Not idempotent by itself: a caller that may retry passes a clientToken, and the SDK's own
+    // retries (of a throttled or 5xx answer) send the same one, so they cannot start a second task.
+    runTask: (input) =>
+      call(
+        {
+          operation: 'ecs:RunTask',
+          target: `task definition ${input.taskDefinition ?? ''} in ${inCluster(input.cluster)}`,
+          alsoNeeds:
+            'iam:PassRole on its task and execution roles, and ecs:TagResource when tags are propagated',
+        },
+        () => client.send(new RunTaskCommand(input)),
       ),
   };
 }

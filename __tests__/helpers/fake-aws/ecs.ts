@@ -13,6 +13,7 @@ import {
   type LogicalClock,
 } from './protocol';
 import type { FakeLogs } from './services';
+import { FakeStandaloneTasks } from './standalone';
 
 export interface FakeTaskDefinition {
   readonly arn: string;
@@ -59,13 +60,16 @@ export interface FakeTask {
   readonly taskDefinitionArn: string;
   readonly startedBy: string;
   readonly group: string;
-  lastStatus: 'PROVISIONING' | 'RUNNING' | 'DEPROVISIONING' | 'STOPPED';
+  lastStatus: 'PROVISIONING' | 'PENDING' | 'RUNNING' | 'DEPROVISIONING' | 'STOPPED';
   desiredStatus: 'RUNNING' | 'STOPPED';
   stopCode?: string;
   stoppedReason?: string;
   containers: FakeContainer[];
   readonly createdAt: number;
   stoppedAt?: number;
+  /** A standalone task's (RunTask's); a service's tasks answer FARGATE. */
+  readonly launchType?: string | undefined;
+  readonly capacityProviderName?: string | undefined;
 }
 
 export interface FakeService {
@@ -160,12 +164,25 @@ export class FakeEcs {
   private deploymentCounter = 0;
   private taskCounter = 0;
   private eventCounter = 0;
+  /** Tasks started by RunTask, and what they do. */
+  readonly standalone: FakeStandaloneTasks;
 
   constructor(
     private readonly region: string,
     private readonly clock: LogicalClock,
     private readonly logs: FakeLogs,
-  ) {}
+  ) {
+    this.standalone = new FakeStandaloneTasks({
+      region,
+      clock,
+      logs,
+      tasks: this.tasks,
+      cluster: (body) => this.clusterOf(body),
+      taskDefinition: (id) => this.findTaskDefinition(id),
+      nextTaskId: () => hexId(++this.taskCounter),
+      taskJson: (task) => this.taskJson(task),
+    });
+  }
 
   // -------------------------------------------------------------------------------------------
   // Fixtures
@@ -251,6 +268,8 @@ export class FakeEcs {
         return this.listTasks(body);
       case 'DescribeTasks':
         return this.describeTasks(body);
+      case 'RunTask':
+        return this.standalone.runTask(body);
       default:
         throw new AwsFault('UnknownOperationException', `fake ECS does not implement ${operation}`);
     }
@@ -640,6 +659,7 @@ export class FakeEcs {
       const task = this.tasks.find(
         (t) => t.clusterArn === cluster.arn && (t.arn === id || t.id === id),
       );
+      if (task) this.standalone.advance(task);
       if (task) tasks.push(this.taskJson(task));
       else failures.push({ arn: id, reason: 'MISSING' });
     }
@@ -729,10 +749,15 @@ export class FakeEcs {
       clusterArn: task.clusterArn,
       taskDefinitionArn: task.taskDefinitionArn,
       group: task.group,
-      startedBy: task.startedBy,
+      ...(task.startedBy !== '' ? { startedBy: task.startedBy } : {}),
       lastStatus: task.lastStatus,
       desiredStatus: task.desiredStatus,
-      launchType: 'FARGATE',
+      ...(task.capacityProviderName !== undefined
+        ? { capacityProviderName: task.capacityProviderName }
+        : {}),
+      ...(task.launchType !== undefined || task.capacityProviderName === undefined
+        ? { launchType: task.launchType ?? 'FARGATE' }
+        : {}),
       createdAt: task.createdAt,
       ...(task.stopCode ? { stopCode: task.stopCode } : {}),
       ...(task.stoppedReason ? { stoppedReason: task.stoppedReason } : {}),
