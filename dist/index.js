@@ -71441,6 +71441,13 @@ function createEcsApi(client) {
             operation: 'ecs:DescribeTasks',
             target: `${(input.tasks ?? []).length} task(s) in ${inCluster(input.cluster)}`,
         }, () => client.send(new client_ecs_1.DescribeTasksCommand(input))),
+        // Not idempotent by itself: a caller that may retry passes a clientToken, and the SDK's own
+        // retries (of a throttled or 5xx answer) send the same one, so they cannot start a second task.
+        runTask: (input) => call({
+            operation: 'ecs:RunTask',
+            target: `task definition ${input.taskDefinition ?? ''} in ${inCluster(input.cluster)}`,
+            alsoNeeds: 'iam:PassRole on its task and execution roles, and ecs:TagResource when tags are propagated',
+        }, () => client.send(new client_ecs_1.RunTaskCommand(input))),
     };
 }
 function createLogsApi(client) {
@@ -72054,6 +72061,81 @@ function awslogsStreamName(location, containerName, taskArnOrId) {
 
 /***/ }),
 
+/***/ 9544:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.DEFAULT_LOG_RETRY_DELAY_MS = exports.DEFAULT_LOG_RETRIES = void 0;
+exports.readMigrationLog = readMigrationLog;
+// The migration container's CloudWatch log, once its task has stopped: found from the task
+// definition's awslogs configuration, read from the end, and retried while the stream does not
+// exist yet or holds nothing (the awslogs driver flushes late). Shared by the deployment watcher
+// (mode sidecar) and the standalone migration task (mode run-task).
+const errors_1 = __nccwpck_require__(3916);
+const errors_2 = __nccwpck_require__(9378);
+const atlas_log_1 = __nccwpck_require__(1327);
+const log_stream_1 = __nccwpck_require__(7777);
+exports.DEFAULT_LOG_RETRIES = 3;
+exports.DEFAULT_LOG_RETRY_DELAY_MS = 2000;
+/**
+ * The container's log stream and its last events. Never rejects for CloudWatch: a stream that
+ * does not exist yet or is empty is read again (options.logRetries times, options.logRetryDelayMs
+ * apart); any other error (AccessDenied, …) is not retried. Either ends in `problem`.
+ */
+async function readMigrationLog(target, deps, options) {
+    const tailLines = options.logTailLines ?? atlas_log_1.DEFAULT_TAIL_LINES;
+    const lookup = (0, log_stream_1.awslogsLocation)(target.taskDefinition, target.containerName);
+    if (!lookup.found)
+        return { lines: [], tail: [], logStream: undefined, problem: lookup.reason };
+    const { location } = lookup;
+    const logStream = {
+        group: location.group,
+        stream: (0, log_stream_1.awslogsStreamName)(location, target.containerName, target.taskArn),
+        ...(location.region ? { region: location.region } : {}),
+    };
+    const configured = options.logRetries ?? exports.DEFAULT_LOG_RETRIES;
+    const retries = target.maxRetries === undefined ? configured : Math.min(configured, target.maxRetries);
+    const read = await readLogStream(deps, logStream, {
+        retries,
+        delayMs: options.logRetryDelayMs ?? exports.DEFAULT_LOG_RETRY_DELAY_MS,
+        limit: Math.max(200, tailLines * 2),
+    });
+    return { ...read, tail: (0, atlas_log_1.logTail)(read.lines, tailLines), logStream };
+}
+async function readLogStream(deps, stream, how) {
+    const api = stream.region && deps.logsInRegion ? deps.logsInRegion(stream.region) : deps.logs;
+    const name = `log stream ${stream.group}/${stream.stream}`;
+    let problem = `${name} is empty`;
+    for (let attempt = 0; attempt <= how.retries; attempt++) {
+        if (attempt > 0)
+            await deps.sleep(how.delayMs);
+        try {
+            const answer = await api.getLogEvents({
+                logGroupName: stream.group,
+                logStreamName: stream.stream,
+                startFromHead: false,
+                limit: how.limit,
+            });
+            const lines = (0, atlas_log_1.logLines)((answer.events ?? []).map((e) => e.message ?? ''));
+            if (lines.length > 0)
+                return { lines, problem: undefined };
+            problem = `${name} is empty`;
+        }
+        catch (error) {
+            if (!(0, errors_2.isAwsError)(error, 'ResourceNotFoundException')) {
+                return { lines: [], problem: (0, errors_1.errorMessage)(error) };
+            }
+            problem = `${name} does not exist`;
+        }
+    }
+    return { lines: [], problem };
+}
+
+
+/***/ }),
+
 /***/ 9536:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -72150,6 +72232,8 @@ async function preflight(request, apis) {
         desiredCount: svc.desiredCount ?? 0,
         networkConfiguration: svc.networkConfiguration,
         launchType: svc.launchType,
+        capacityProviderStrategy: svc.capacityProviderStrategy,
+        platformVersion: svc.platformVersion,
         circuitBreaker: svc.deploymentConfiguration?.deploymentCircuitBreaker,
         taskDefinition: described,
         taskDefinitionLabel: label,
@@ -72531,6 +72615,322 @@ function deploymentOutputs(report) {
 
 /***/ }),
 
+/***/ 4902:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.DEFAULT_STARTED_BY = void 0;
+exports.migrationRunTaskInput = migrationRunTaskInput;
+exports.runMigrationTask = runMigrationTask;
+exports.failureHint = failureHint;
+// Mode run-task: the migration runs once, in a standalone task (RunTask) placed like the service's
+// tasks (same subnets, security groups, public IP setting, launch type or capacity providers,
+// platform version). It is polled with DescribeTasks until it has STOPPED, within a time limit, and
+// then judged by its one container's exit code; a failure comes with Atlas's `Error:` lines and the
+// end of the container's CloudWatch log. This module never touches the service.
+const node_crypto_1 = __nccwpck_require__(7598);
+const errors_1 = __nccwpck_require__(3916);
+const plan_1 = __nccwpck_require__(1307);
+const errors_2 = __nccwpck_require__(9378);
+const atlas_log_1 = __nccwpck_require__(1327);
+const log_stream_1 = __nccwpck_require__(7777);
+const migration_log_1 = __nccwpck_require__(9544);
+const stopped_task_1 = __nccwpck_require__(1082);
+const watch_1 = __nccwpck_require__(4808);
+/** The task's startedBy unless the caller gives one: ListTasks can find the action's tasks by it. */
+exports.DEFAULT_STARTED_BY = 'atlas-ecs-deploy';
+/** ECS: up to 128 letters, numbers, hyphens, forward slashes and underscores. */
+const STARTED_BY_PATTERN = /^[A-Za-z0-9_/-]{1,128}$/;
+const NOT_UPDATED = 'the service was not updated';
+/**
+ * RunTask's input, checked: the migration container is in the task definition, an awsvpc task
+ * has the service's subnets, startedBy is one ECS accepts. Pure; throws before anything starts.
+ */
+function migrationRunTaskInput(request) {
+    const { preflight: placement, taskDefinition, containerName } = request;
+    const containers = taskDefinition.taskDefinition.containerDefinitions ?? [];
+    if (!containers.some((c) => c.name === containerName)) {
+        throw new Error(`runMigrationTask: ${taskDefinition.taskDefinitionArn} has no container "${containerName}" (its containers: ${containers.map((c) => JSON.stringify(c.name)).join(', ')})`);
+    }
+    const startedBy = request.startedBy ?? exports.DEFAULT_STARTED_BY;
+    if (!STARTED_BY_PATTERN.test(startedBy)) {
+        throw new Error(`runMigrationTask: startedBy ${JSON.stringify(startedBy)} is not one ECS accepts (up to 128 letters, numbers, hyphens, forward slashes and underscores)`);
+    }
+    const awsvpc = placement.networkConfiguration?.awsvpcConfiguration;
+    if (taskDefinition.taskDefinition.networkMode === 'awsvpc' &&
+        (awsvpc?.subnets ?? []).length === 0) {
+        throw new errors_1.InputError('service', `has no awsvpc network configuration (subnets) to run the migration task in, and its task definition uses network mode awsvpc`, "give the service a network configuration, or use mode 'sidecar'");
+    }
+    const strategy = placement.capacityProviderStrategy ?? [];
+    const propagate = request.propagateTags ?? hasTags(taskDefinition.taskDefinition.tags);
+    return {
+        cluster: placement.cluster,
+        taskDefinition: taskDefinition.taskDefinitionArn,
+        count: 1,
+        startedBy,
+        ...(strategy.length > 0
+            ? { capacityProviderStrategy: strategy.map((item) => ({ ...item })) }
+            : placement.launchType
+                ? { launchType: placement.launchType }
+                : {}),
+        ...(placement.platformVersion ? { platformVersion: placement.platformVersion } : {}),
+        ...(placement.networkConfiguration
+            ? { networkConfiguration: copyNetwork(placement.networkConfiguration) }
+            : {}),
+        ...(propagate ? { propagateTags: 'TASK_DEFINITION' } : {}),
+        ...(request.enableEcsManagedTags ? { enableECSManagedTags: true } : {}),
+        clientToken: request.clientToken ?? (0, node_crypto_1.randomUUID)(),
+    };
+}
+function hasTags(tags) {
+    return Array.isArray(tags) && tags.length > 0;
+}
+function copyNetwork(network) {
+    const awsvpc = network.awsvpcConfiguration;
+    if (!awsvpc)
+        return { ...network };
+    return {
+        ...network,
+        awsvpcConfiguration: {
+            ...awsvpc,
+            subnets: [...(awsvpc.subnets ?? [])],
+            ...(awsvpc.securityGroups ? { securityGroups: [...awsvpc.securityGroups] } : {}),
+        },
+    };
+}
+/** One line: where the task runs. */
+function describePlacement(input) {
+    const parts = [];
+    if (input.capacityProviderStrategy) {
+        parts.push(`capacity providers ${input.capacityProviderStrategy.map((s) => s.capacityProvider ?? '?').join(', ')}`);
+    }
+    else if (input.launchType) {
+        parts.push(input.launchType);
+    }
+    else {
+        parts.push("the cluster's default capacity provider strategy");
+    }
+    if (input.platformVersion)
+        parts.push(`platform ${input.platformVersion}`);
+    const awsvpc = input.networkConfiguration?.awsvpcConfiguration;
+    if (awsvpc) {
+        parts.push(`subnets ${(awsvpc.subnets ?? []).join(', ')}`);
+        if (awsvpc.securityGroups?.length)
+            parts.push(`security groups ${awsvpc.securityGroups.join(', ')}`);
+        if (awsvpc.assignPublicIp)
+            parts.push(`public IP ${awsvpc.assignPublicIp}`);
+    }
+    return parts.join('; ');
+}
+function formatDuration(ms) {
+    if (ms >= 60_000 && ms % 60_000 === 0)
+        return `${ms / 60_000} min`;
+    return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${ms} ms`;
+}
+/**
+ * Runs the migration once and waits for it. Never touches the service. Resolves with the outcome
+ * for anything ECS or Atlas did; rejects on an AWS call that failed (permissions, a bad parameter)
+ * or on a request migrationRunTaskInput rejects.
+ */
+async function runMigrationTask(request, deps, options) {
+    const { io } = deps;
+    const input = migrationRunTaskInput(request);
+    const interval = options.pollIntervalMs ?? plan_1.POLL_INTERVAL_SECONDS * 1000;
+    const maxErrors = options.maxConsecutivePollErrors ?? watch_1.DEFAULT_MAX_CONSECUTIVE_POLL_ERRORS;
+    const taskDefinitionArn = request.taskDefinition.taskDefinitionArn;
+    const deadline = deps.now() + options.timeoutMs;
+    io.info(`Running the migration in a task of ${taskDefinitionArn} in cluster ${request.preflight.cluster} (${describePlacement(input)}), started by ${input.startedBy}`);
+    const answer = await deps.ecs.runTask(input);
+    const started = answer.tasks?.[0];
+    if (!started?.taskArn)
+        return notStarted(io, taskDefinitionArn, answer.failures ?? []);
+    const taskArn = started.taskArn;
+    const taskId = (0, log_stream_1.taskIdOf)(taskArn);
+    io.info(`Started migration task ${taskId} (${taskArn}); waiting for it to stop: every ${formatDuration(interval)}, for up to ${formatDuration(options.timeoutMs)}`);
+    let task = started;
+    let lastStatus = task.lastStatus;
+    if (lastStatus)
+        io.info(`Migration task ${taskId}: ${lastStatus}`);
+    let polls = 0;
+    let errors = 0;
+    while (task.lastStatus !== 'STOPPED') {
+        const left = deadline - deps.now();
+        if (left <= 0)
+            return timedOut(io, request, taskDefinitionArn, taskArn, task, polls, options);
+        await deps.sleep(Math.min(interval, left));
+        polls++;
+        try {
+            const described = await deps.ecs.describeTasks({
+                cluster: request.preflight.cluster,
+                tasks: [taskArn],
+            });
+            errors = 0;
+            // Right after RunTask, DescribeTasks may not know the task yet (eventual consistency).
+            const found = described.tasks?.find((t) => t.taskArn === taskArn);
+            if (found)
+                task = found;
+        }
+        catch (error) {
+            errors++;
+            if (!(0, errors_2.isTransientAwsError)(error) || errors >= maxErrors) {
+                io.warning(`Stopped waiting for migration task ${taskArn}, which may still be running; ${NOT_UPDATED}`);
+                throw error;
+            }
+            io.warning(`Poll ${polls} of migration task ${taskId} failed (${(0, errors_1.errorMessage)(error)}); trying again at the next poll (${errors}/${maxErrors - 1} in a row)`);
+        }
+        if (task.lastStatus !== lastStatus) {
+            lastStatus = task.lastStatus;
+            io.info(`Migration task ${taskId}: ${lastStatus ?? 'status unknown'}`);
+        }
+    }
+    return finished(request, deps, options, task, polls);
+}
+function notStarted(io, taskDefinitionArn, failures) {
+    const listed = failures.length > 0
+        ? failures.map(describeFailure).join('; ')
+        : 'RunTask answered with neither a task nor a failure';
+    const hints = [...new Set(failures.map((f) => failureHint(f.reason)).filter(isString))];
+    const message = `Could not start the migration task (${taskDefinitionArn}): ${listed}; ${NOT_UPDATED}${hints.length > 0 ? `. Fix: ${hints.join('; ')}` : ''}`;
+    io.info(message);
+    return {
+        status: 'failed',
+        kind: 'not-started',
+        taskDefinitionArn,
+        polls: 0,
+        failures: failures.map((f) => ({ ...f })),
+        message,
+    };
+}
+function isString(value) {
+    return value !== undefined;
+}
+function describeFailure(failure) {
+    const reason = failure.reason ?? 'unknown reason';
+    const detail = failure.detail ? ` (${failure.detail})` : '';
+    const arn = failure.arn ? ` on ${failure.arn}` : '';
+    return `${reason}${detail}${arn}`;
+}
+/** What to do about a RunTask failure reason, for the ones ECS documents. */
+function failureHint(reason) {
+    if (!reason)
+        return undefined;
+    const resource = /^RESOURCE:(.+)$/.exec(reason);
+    if (resource) {
+        return `no container instance of the cluster has the ${resource[1].toLowerCase()} the migration task needs free: add capacity to the cluster, or give the migration task less (the task definition's cpu and memory)`;
+    }
+    if (reason === 'AGENT') {
+        return "the ECS agent of the cluster's container instance is disconnected: check the instances (aws ecs list-container-instances)";
+    }
+    if (reason === 'ATTRIBUTE') {
+        return 'no container instance of the cluster has an attribute the task definition requires (a newer ECS agent, the instance type, …): check requiresAttributes and the placement constraints';
+    }
+    if (reason === 'MISSING') {
+        return 'the cluster has no container instance to run the task on: add capacity, or use a capacity provider';
+    }
+    if (/capacity is unavailable/i.test(reason)) {
+        return 'AWS has no capacity of that kind in the subnets right now: run again later, or give the service subnets in more availability zones';
+    }
+    return undefined;
+}
+function timedOut(io, request, taskDefinitionArn, taskArn, task, polls, options) {
+    const message = `Migration task ${(0, log_stream_1.taskIdOf)(taskArn)} did not stop within ${formatDuration(options.timeoutMs)} (last status ${task.lastStatus ?? 'unknown'}); ${NOT_UPDATED}. The task keeps running: follow it in the ECS console, or stop it with aws ecs stop-task --cluster ${request.preflight.cluster} --task ${taskArn}`;
+    io.info(message);
+    return {
+        status: 'timeout',
+        taskDefinitionArn,
+        polls,
+        taskArn,
+        lastStatus: task.lastStatus,
+        message,
+    };
+}
+async function finished(request, deps, options, task, polls) {
+    const { io } = deps;
+    const { containerName } = request;
+    const taskDefinitionArn = request.taskDefinition.taskDefinitionArn;
+    const taskArn = task.taskArn;
+    const taskId = (0, log_stream_1.taskIdOf)(taskArn);
+    const container = task.containers?.find((c) => c.name === containerName);
+    const exitCode = container?.exitCode;
+    // A container that never ran has no log worth waiting for; a successful one's log is only shown,
+    // so it is not waited for long.
+    const log = exitCode !== undefined
+        ? await (0, migration_log_1.readMigrationLog)({
+            taskDefinition: request.taskDefinition.taskDefinition,
+            containerName,
+            taskArn,
+            ...(exitCode === 0 ? { maxRetries: 1 } : {}),
+        }, deps, options)
+        : {
+            lines: [],
+            tail: [],
+            logStream: undefined,
+            problem: `container "${containerName}" never ran`,
+        };
+    const { tail } = log;
+    if (exitCode === 0) {
+        io.info(`Migration succeeded: container "${containerName}" exited with code 0 in task ${taskId}`);
+        if (tail.length > 0) {
+            await io.group(`Log of ${containerName} in task ${taskId} (last ${tail.length} lines)`, async () => io.info(tail.join('\n')));
+        }
+        else if (log.problem) {
+            io.info(`Its log could not be read: ${log.problem}`);
+        }
+        return {
+            status: 'succeeded',
+            taskDefinitionArn,
+            polls,
+            taskArn,
+            exitCode: 0,
+            logTail: tail,
+            logStream: log.logStream,
+            logProblem: log.problem,
+        };
+    }
+    const report = (0, stopped_task_1.classifyStoppedTask)(task, containerName);
+    const errorLines = (0, atlas_log_1.extractAtlasErrors)(log.lines);
+    const stopped = task.stoppedReason ? `\nThe task stopped: ${task.stoppedReason}` : '';
+    let message;
+    if (exitCode !== undefined) {
+        const body = errorLines.length > 0
+            ? errorLines.join('\n')
+            : tail.length > 0
+                ? `No "Error:" line in its log; its last lines:\n${tail.slice(-10).join('\n')}`
+                : `Its log could not be read: ${log.problem ?? 'the stream is empty'}`;
+        message = `Migration failed: container "${containerName}" exited with code ${exitCode} in migration task ${taskId}; ${NOT_UPDATED}.\n${body}${stopped}`;
+    }
+    else {
+        const reason = container?.reason ? ` (container "${containerName}": ${container.reason})` : '';
+        message = `Migration task ${taskId} stopped before the migration ran: ${report.description}${reason}; ${NOT_UPDATED}.`;
+    }
+    // Logged, not annotated: the step's failure message carries the same lines.
+    io.info(message);
+    if (tail.length > 0) {
+        await io.group(`Log of ${containerName} in task ${taskId} (last ${tail.length} lines)`, async () => io.info(tail.join('\n')));
+    }
+    return {
+        status: 'failed',
+        kind: exitCode !== undefined ? 'migration' : 'task',
+        taskDefinitionArn,
+        polls,
+        taskArn,
+        exitCode,
+        errorLines,
+        logTail: tail,
+        logStream: log.logStream,
+        logProblem: log.problem,
+        stoppedReason: task.stoppedReason,
+        stopCode: task.stopCode,
+        stoppedTask: report,
+        message,
+    };
+}
+
+
+/***/ }),
+
 /***/ 1082:
 /***/ ((__unused_webpack_module, exports) => {
 
@@ -72621,7 +73021,7 @@ function classifyStoppedTask(task, migrationContainer) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.DEFAULT_MAX_CONSECUTIVE_POLL_ERRORS = exports.DEFAULT_LOG_RETRY_DELAY_MS = exports.DEFAULT_LOG_RETRIES = void 0;
+exports.DEFAULT_MAX_CONSECUTIVE_POLL_ERRORS = void 0;
 exports.watchOptionsFromSettings = watchOptionsFromSettings;
 exports.watchDeployment = watchDeployment;
 const errors_1 = __nccwpck_require__(3916);
@@ -72629,9 +73029,8 @@ const plan_1 = __nccwpck_require__(1307);
 const errors_2 = __nccwpck_require__(9378);
 const atlas_log_1 = __nccwpck_require__(1327);
 const log_stream_1 = __nccwpck_require__(7777);
+const migration_log_1 = __nccwpck_require__(9544);
 const stopped_task_1 = __nccwpck_require__(1082);
-exports.DEFAULT_LOG_RETRIES = 3;
-exports.DEFAULT_LOG_RETRY_DELAY_MS = 2000;
 exports.DEFAULT_MAX_CONSECUTIVE_POLL_ERRORS = 3;
 /** Events a timeout reports. */
 const LAST_EVENTS = 10;
@@ -72842,26 +73241,13 @@ class Watcher {
         const taskArn = task.taskArn;
         const taskId = (0, log_stream_1.taskIdOf)(taskArn);
         const exitCode = report.migrationExitCode;
-        const lookup = (0, log_stream_1.awslogsLocation)(request.registeredTaskDefinition, request.migrationContainer);
-        let lines = [];
-        let logStream;
-        let logProblem;
-        if (lookup.found) {
-            const { location } = lookup;
-            logStream = {
-                group: location.group,
-                stream: (0, log_stream_1.awslogsStreamName)(location, request.migrationContainer, taskArn),
-                ...(location.region ? { region: location.region } : {}),
-            };
-            const read = await this.readLog(logStream);
-            lines = read.lines;
-            logProblem = read.problem;
-        }
-        else {
-            logProblem = lookup.reason;
-        }
-        const errorLines = (0, atlas_log_1.extractAtlasErrors)(lines);
-        const tail = (0, atlas_log_1.logTail)(lines, this.options.logTailLines ?? atlas_log_1.DEFAULT_TAIL_LINES);
+        const log = await (0, migration_log_1.readMigrationLog)({
+            taskDefinition: request.registeredTaskDefinition,
+            containerName: request.migrationContainer,
+            taskArn,
+        }, this.deps, this.options);
+        const { tail, logStream, problem: logProblem } = log;
+        const errorLines = (0, atlas_log_1.extractAtlasErrors)(log.lines);
         const head = `Migration failed: container "${request.migrationContainer}" exited with code ${exitCode} in task ${taskId}`;
         const body = errorLines.length > 0
             ? errorLines.join('\n')
@@ -72886,38 +73272,6 @@ class Watcher {
             logStream,
             logProblem,
         };
-    }
-    /** The stream's last events; retried while it does not exist yet or holds nothing. */
-    async readLog(stream) {
-        const { deps, options } = this;
-        const api = stream.region && deps.logsInRegion ? deps.logsInRegion(stream.region) : deps.logs;
-        const retries = options.logRetries ?? exports.DEFAULT_LOG_RETRIES;
-        const delay = options.logRetryDelayMs ?? exports.DEFAULT_LOG_RETRY_DELAY_MS;
-        let problem = 'the log stream is empty';
-        for (let attempt = 0; attempt <= retries; attempt++) {
-            if (attempt > 0)
-                await deps.sleep(delay);
-            try {
-                const answer = await api.getLogEvents({
-                    logGroupName: stream.group,
-                    logStreamName: stream.stream,
-                    startFromHead: false,
-                    limit: Math.max(200, (options.logTailLines ?? atlas_log_1.DEFAULT_TAIL_LINES) * 2),
-                });
-                const messages = (answer.events ?? []).map((e) => e.message ?? '');
-                const lines = (0, atlas_log_1.logLines)(messages);
-                if (lines.length > 0)
-                    return { lines };
-                problem = `log stream ${stream.group}/${stream.stream} is empty`;
-            }
-            catch (error) {
-                if (!(0, errors_2.isAwsError)(error, 'ResourceNotFoundException')) {
-                    return { lines: [], problem: (0, errors_1.errorMessage)(error) };
-                }
-                problem = `log stream ${stream.group}/${stream.stream} does not exist`;
-            }
-        }
-        return { lines: [], problem };
     }
     rolloutOutcome(service) {
         const { request } = this;
@@ -78687,10 +79041,29 @@ function planDeploy(settings, ctx) {
         call: 'PUT manifest',
         detail: `by digest, then tags ${ctx.tags.join(', ')}`,
     });
+    if (settings.mode === 'run-task') {
+        calls.push({
+            phase: 'migrate',
+            call: 'ecs:RegisterTaskDefinition',
+            detail: `family ${ctx.family}-migrate: the migration container ${settings.containerName} alone → ${ctx.imageReference}`,
+        });
+        calls.push({
+            phase: 'migrate',
+            call: 'ecs:RunTask',
+            detail: "once, with the service's network configuration and launch type or capacity providers",
+        });
+        calls.push({
+            phase: 'migrate',
+            call: 'ecs:DescribeTasks, logs:GetLogEvents',
+            detail: `every ${settings.pollIntervalSeconds} s until it stops; a non-zero exit stops the run before the service is touched`,
+        });
+    }
     calls.push({
         phase: 'deploy',
         call: 'ecs:RegisterTaskDefinition',
-        detail: `family ${ctx.family}, migration container ${settings.containerName} → ${ctx.imageReference}`,
+        detail: settings.mode === 'run-task'
+            ? `family ${ctx.family}, without a migration container`
+            : `family ${ctx.family}, migration container ${settings.containerName} → ${ctx.imageReference}`,
     });
     calls.push({
         phase: 'deploy',
@@ -78729,6 +79102,7 @@ function planDeploy(settings, ctx) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.renderDeploySummary = renderDeploySummary;
+exports.renderMigrationTaskFailure = renderMigrationTaskFailure;
 const render_summary_1 = __nccwpck_require__(4377);
 const HEADLINES = {
     succeeded: '✅ Migration applied and the service is stable',
@@ -78789,6 +79163,21 @@ function renderDeploySummary(facts) {
         lines.push(`| Console | ${links.join(' · ')} |`);
     lines.push('');
     lines.push('<details><summary>Task definition changes</summary>', '', (0, render_summary_1.fence)(facts.taskDefinitionDiff, 'diff'), '', '</details>', '');
+    return lines.join('\n');
+}
+/** run-task mode, when the one-off migration task did not succeed: the service was not touched. */
+function renderMigrationTaskFailure(facts) {
+    const { outcome } = facts;
+    const lines = [`## Atlas ECS deploy: ${facts.service}`, '', `### ${HEADLINES.failed}`, ''];
+    lines.push((0, render_summary_1.fence)(outcome.message, 'text'), '');
+    if (outcome.status === 'failed' && outcome.kind !== 'not-started' && outcome.logTail.length > 0) {
+        lines.push('<details><summary>Log tail</summary>', '', (0, render_summary_1.fence)(outcome.logTail.join('\n'), 'text'), '', '</details>', '');
+    }
+    lines.push('| | |', '|---|---|');
+    lines.push('| Migration | failed (standalone task); the service was not updated |');
+    lines.push(`| Image | \`${facts.image.reference}\` |`);
+    lines.push(`| Migration task definition | \`${outcome.taskDefinitionArn}\` |`);
+    lines.push('');
     return lines.join('\n');
 }
 
@@ -78928,7 +79317,9 @@ exports.imageLabels = imageLabels;
 const path = __importStar(__nccwpck_require__(6760));
 const console_links_1 = __nccwpck_require__(7770);
 const preflight_1 = __nccwpck_require__(9536);
+const deploy_1 = __nccwpck_require__(4592);
 const run_deployment_1 = __nccwpck_require__(4640);
+const run_task_1 = __nccwpck_require__(4902);
 const errors_1 = __nccwpck_require__(3916);
 const pushable_image_1 = __nccwpck_require__(611);
 const platform_1 = __nccwpck_require__(2554);
@@ -78938,6 +79329,7 @@ const render_deploy_summary_1 = __nccwpck_require__(4303);
 const render_summary_1 = __nccwpck_require__(4377);
 const task_definition_diff_1 = __nccwpck_require__(3599);
 const taskdef_1 = __nccwpck_require__(4608);
+const migration_task_1 = __nccwpck_require__(8231);
 /** Where the repository's files sit inside the image; the container starts in the config's folder. */
 exports.IMAGE_ROOT = 'workspace';
 /** The project file name Atlas reads without --config. */
@@ -78946,10 +79338,8 @@ const DEFAULT_CONFIG_NAME = 'atlas.hcl';
 exports.DRY_RUN_REPOSITORY = 'atlas-migrations.local/dry-run';
 /** A digest that cannot exist, for checking the patch before anything is built. */
 const PLACEHOLDER_DIGEST = `sha256:${'0'.repeat(64)}`;
+const PLACEHOLDER_ARN = 'arn:aws:ecs:us-east-1:000000000000:task-definition/placeholder:1';
 async function run(settings, deps) {
-    if (settings.mode === 'run-task') {
-        throw new errors_1.InputError('mode', "'run-task' is not built yet in this version", "use mode 'sidecar'");
-    }
     const { io } = deps;
     const project = await deps.readProject({
         workspace: settings.workspace,
@@ -78991,9 +79381,16 @@ async function run(settings, deps) {
             ? { source: workspaceRelative(settings.workspace, settings.taskDefinition.path) }
             : {}),
     };
-    // Patch once with a stand-in image first: a task definition we cannot patch must fail before
-    // anything is built, pushed or registered.
-    (0, taskdef_1.patchTaskDefinition)(described, { ...patchOptions, image: `${repository}@${PLACEHOLDER_DIGEST}` });
+    // Plan the revisions once with a stand-in image first: a task definition we cannot patch must
+    // fail before anything is built, pushed or registered.
+    const trial = planRevisions(settings, described, patchOptions, `${repository}@${PLACEHOLDER_DIGEST}`);
+    if (checked && trial.migrationTask) {
+        (0, run_task_1.migrationRunTaskInput)({
+            preflight: checked,
+            taskDefinition: { taskDefinitionArn: PLACEHOLDER_ARN, taskDefinition: trial.migrationTask },
+            containerName: settings.containerName,
+        });
+    }
     const outputDir = path.join(deps.env.outputRoot, 'atlas-ecs-deploy');
     const { base, image } = await io.group('Build the migration image', async () => {
         const base = await deps.readBaseImage(settings.atlasImage, platform);
@@ -79019,12 +79416,20 @@ async function run(settings, deps) {
     const pushed = settings.dryRun
         ? undefined
         : await io.group(`Push to ${repository}`, () => deps.pushImage(repository, (0, pushable_image_1.pushableImage)(image, base), tags));
-    const patched = (0, taskdef_1.patchTaskDefinition)(described, { ...patchOptions, image: imageReference });
+    const revisions = planRevisions(settings, described, patchOptions, imageReference);
+    const patched = revisions.service;
     const rendered = (0, taskdef_1.renderTaskDefinition)(patched);
     const taskDefinitionFile = path.join(outputDir, 'task-definition.json');
     await deps.writeTextFile(taskDefinitionFile, rendered);
     io.info(`Rendered the task definition to ${taskDefinitionFile}`);
-    const diff = (0, task_definition_diff_1.taskDefinitionDiff)(family, renderCurrent(described), rendered);
+    let diff = (0, task_definition_diff_1.taskDefinitionDiff)(family, renderCurrent(described), rendered);
+    if (revisions.migrationTask) {
+        const migrationFile = path.join(outputDir, 'migration-task-definition.json');
+        const migrationJson = (0, taskdef_1.renderTaskDefinition)(revisions.migrationTask);
+        await deps.writeTextFile(migrationFile, migrationJson);
+        io.info(`Rendered the migration task definition to ${migrationFile}`);
+        diff += (0, task_definition_diff_1.taskDefinitionDiff)(revisions.migrationTask.family, '', migrationJson);
+    }
     await io.group('Task definition changes', async () => io.info(diff));
     const imageFacts = describeImage(settings, image, imageReference);
     const outputs = {
@@ -79052,27 +79457,60 @@ async function run(settings, deps) {
         }));
         return { outputs };
     }
-    const report = await (0, run_deployment_1.runDeployment)({ settings, preflight: checked, taskDefinition: patched }, {
+    const awsDeps = {
         ecs: deps.aws().ecs,
         logs: deps.aws().logs,
         logsInRegion: (region) => deps.aws().logsInRegion(region),
         io,
         sleep: (ms) => deps.sleep(ms),
         now: () => deps.now(),
-    });
+    };
+    const pushFacts = {
+        alreadyPresent: pushed.alreadyPresent,
+        uploaded: pushed.uploaded.length,
+        mounted: pushed.mounted.length,
+        existing: pushed.existing.length,
+        bytesUploaded: pushed.bytesUploaded,
+        tags,
+    };
+    if (revisions.migrationTask) {
+        // run-task mode: migrate once; the service is only touched when the migration succeeded.
+        const registered = await (0, deploy_1.registerTaskDefinition)(awsDeps.ecs, revisions.migrationTask);
+        io.info(`Registered the migration task definition ${registered.taskDefinitionArn}`);
+        const outcome = await io.group('Run the migration task', () => (0, run_task_1.runMigrationTask)({
+            preflight: checked,
+            taskDefinition: {
+                taskDefinitionArn: registered.taskDefinitionArn,
+                taskDefinition: revisions.migrationTask,
+            },
+            containerName: settings.containerName,
+        }, awsDeps, {
+            pollIntervalMs: settings.pollIntervalSeconds * 1000,
+            timeoutMs: settings.waitTimeoutMinutes * 60 * 1000,
+        }));
+        if (outcome.status !== 'succeeded') {
+            outputs['migration-status'] = 'failed';
+            for (const [name, value] of Object.entries(outputs))
+                io.setOutput(name, value);
+            await io.appendSummary((0, render_deploy_summary_1.renderMigrationTaskFailure)({
+                service: checked.serviceName,
+                image: imageFacts,
+                push: pushFacts,
+                outcome,
+            }));
+            throw new Error(outcome.message);
+        }
+    }
+    const report = await (0, run_deployment_1.runDeployment)({ settings, preflight: checked, taskDefinition: patched }, awsDeps);
     Object.assign(outputs, (0, run_deployment_1.deploymentOutputs)(report));
+    // In run-task mode the service's tasks hold no migration container: the task above decided it.
+    if (revisions.migrationTask)
+        outputs['migration-status'] = 'succeeded';
     for (const [name, value] of Object.entries(outputs))
         io.setOutput(name, value);
     await io.appendSummary((0, render_deploy_summary_1.renderDeploySummary)({
         image: imageFacts,
-        push: {
-            alreadyPresent: pushed.alreadyPresent,
-            uploaded: pushed.uploaded.length,
-            mounted: pushed.mounted.length,
-            existing: pushed.existing.length,
-            bytesUploaded: pushed.bytesUploaded,
-            tags,
-        },
+        push: pushFacts,
         service: checked.serviceName,
         cluster: checked.cluster,
         family,
@@ -79084,6 +79522,24 @@ async function run(settings, deps) {
     if (report.error)
         throw report.error;
     return { outputs };
+}
+/** sidecar: the migration container goes into the service's tasks. run-task: it runs on its own. */
+function planRevisions(settings, described, patchOptions, image) {
+    if (settings.mode === 'sidecar') {
+        return { service: (0, taskdef_1.patchTaskDefinition)(described, { ...patchOptions, image }) };
+    }
+    return {
+        service: (0, migration_task_1.removeMigrationContainer)(described, settings.containerName, settings.images, patchOptions.source),
+        migrationTask: (0, migration_task_1.buildMigrationTaskDefinition)(described, {
+            containerName: settings.containerName,
+            image,
+            command: patchOptions.command,
+            ...(patchOptions.databaseUrlSecret
+                ? { databaseUrlSecret: patchOptions.databaseUrlSecret }
+                : {}),
+            ...(patchOptions.source ? { source: patchOptions.source } : {}),
+        }),
+    };
 }
 function links(checked, report) {
     const outcome = report.outcome;
@@ -79228,6 +79684,9 @@ function resolveAppContainers(td, containerName, requested, at, problems) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.checkRequest = checkRequest;
+exports.checkLinux = checkLinux;
+exports.checkEntryPoint = checkEntryPoint;
+exports.checkImages = checkImages;
 // What makes a patch impossible before it starts: checked up front so every problem is reported at once.
 const errors_1 = __nccwpck_require__(3916);
 const dependencies_1 = __nccwpck_require__(5671);
@@ -79235,10 +79694,9 @@ const problems_1 = __nccwpck_require__(442);
 function checkRequest(td, options, at) {
     const errors = [];
     const name = options.containerName;
-    const os = td.runtimePlatform?.operatingSystemFamily;
-    if (os !== undefined && os !== 'LINUX') {
-        errors.push(new errors_1.FileProblem(at, `runs ${os} containers ("runtimePlatform.operatingSystemFamily"), but the Atlas image is Linux only`, 'deploy migrations with a Linux task definition, or set the task-definition input to one'));
-    }
+    const notLinux = checkLinux(td, at);
+    if (notLinux)
+        errors.push(notLinux);
     const existing = (0, dependencies_1.findContainer)(td, name);
     if (existing && (0, dependencies_1.isEssential)(existing)) {
         errors.push(new errors_1.InputError('container-name', `is "${name}", an essential container of ${at.file}; the migration container must be non-essential because it exits once migrations are applied`, `choose a name no container uses (the default is "atlas"), or, if "${name}" really is your migration container, set "essential": false on it`));
@@ -79246,13 +79704,35 @@ function checkRequest(td, options, at) {
     else if (!td.containerDefinitions.some((c) => c.name !== name && (0, dependencies_1.isEssential)(c))) {
         errors.push(new errors_1.FileProblem(at, `has no essential container besides the migration container "${name}"; ECS needs at least one, and the migration container exits`, 'mark your app container "essential": true (or remove "essential": false from it)'));
     }
-    const shell = existing?.entryPoint;
-    if (shell && shell.length > 0 && shell[shell.length - 1] === '-c') {
-        errors.push(new errors_1.FileProblem(at, `container "${name}" has "entryPoint": ${JSON.stringify(shell)}, which would run Atlas's arguments (${options.command.join(' ')}) as a shell script`, `remove "entryPoint" from container "${name}" so the image's own entrypoint (atlas) runs`));
-    }
+    const shell = checkEntryPoint(existing, name, options.command, at);
+    if (shell)
+        errors.push(shell);
     const names = td.containerDefinitions.map((c) => c.name);
+    errors.push(...checkImages(options.images, name, names, at));
+    return errors;
+}
+/** The Atlas image is Linux only. */
+function checkLinux(td, at) {
+    const os = td.runtimePlatform?.operatingSystemFamily;
+    if (os === undefined || os === 'LINUX')
+        return undefined;
+    return new errors_1.FileProblem(at, `runs ${os} containers ("runtimePlatform.operatingSystemFamily"), but the Atlas image is Linux only`, 'deploy migrations with a Linux task definition, or set the task-definition input to one');
+}
+/** A migration container whose entryPoint is a shell (`… -c`) would run Atlas's arguments as a script. */
+function checkEntryPoint(existing, name, command, at) {
+    const shell = existing?.entryPoint;
+    if (!shell || shell.length === 0 || shell[shell.length - 1] !== '-c')
+        return undefined;
+    return new errors_1.FileProblem(at, `container "${name}" has "entryPoint": ${JSON.stringify(shell)}, which would run Atlas's arguments (${command.join(' ')}) as a shell script`, `remove "entryPoint" from container "${name}" so the image's own entrypoint (atlas) runs`);
+}
+/**
+ * The images input: not the migration container (the action builds its image), only containers of
+ * the task definition (`names`, as messages list them), one image each.
+ */
+function checkImages(images, name, names, at) {
+    const errors = [];
     const seen = new Map();
-    for (const { container, image } of options.images) {
+    for (const { container, image } of images) {
         if (container === name) {
             errors.push(new errors_1.InputError('images', `sets the image of "${name}", the migration container, whose image the action builds`, `remove the "${name}=..." line from images`));
         }
@@ -79639,10 +80119,16 @@ function findCycle(td) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.renderTaskDefinition = exports.stripReadOnly = exports.READ_ONLY_FIELDS = exports.DEFAULT_MEMORY_RESERVATION_MIB = exports.DATABASE_URL = exports.patchTaskDefinition = exports.parseTaskDefinitionFile = exports.buildMigrationCommand = void 0;
-// The task definition core: parse a file, patch in the migration container, render the result.
+exports.renderTaskDefinition = exports.stripReadOnly = exports.READ_ONLY_FIELDS = exports.DEFAULT_MEMORY_RESERVATION_MIB = exports.DATABASE_URL = exports.patchTaskDefinition = exports.parseTaskDefinitionFile = exports.removeMigrationContainer = exports.migrationTaskFamily = exports.buildMigrationTaskDefinition = exports.MIGRATION_FAMILY_SUFFIX = exports.buildMigrationCommand = void 0;
+// The task definition core: parse a file, patch in the migration container, render the result;
+// in mode run-task, the migration-only task definition and the service's revision without it.
 var command_1 = __nccwpck_require__(3009);
 Object.defineProperty(exports, "buildMigrationCommand", ({ enumerable: true, get: function () { return command_1.buildMigrationCommand; } }));
+var migration_task_1 = __nccwpck_require__(8231);
+Object.defineProperty(exports, "MIGRATION_FAMILY_SUFFIX", ({ enumerable: true, get: function () { return migration_task_1.MIGRATION_FAMILY_SUFFIX; } }));
+Object.defineProperty(exports, "buildMigrationTaskDefinition", ({ enumerable: true, get: function () { return migration_task_1.buildMigrationTaskDefinition; } }));
+Object.defineProperty(exports, "migrationTaskFamily", ({ enumerable: true, get: function () { return migration_task_1.migrationTaskFamily; } }));
+Object.defineProperty(exports, "removeMigrationContainer", ({ enumerable: true, get: function () { return migration_task_1.removeMigrationContainer; } }));
 var parse_file_1 = __nccwpck_require__(5982);
 Object.defineProperty(exports, "parseTaskDefinitionFile", ({ enumerable: true, get: function () { return parse_file_1.parseTaskDefinitionFile; } }));
 var patch_1 = __nccwpck_require__(8894);
@@ -79958,6 +80444,227 @@ function borrowLogConfiguration(td, containerName, appContainers) {
         c.logConfiguration.options['awslogs-stream-prefix'] !== '';
     const source = candidates.find((c) => appContainers.includes(c.name) && usable(c)) ?? candidates.find(usable);
     return source?.logConfiguration ? (0, json_1.cloneJson)(source.logConfiguration) : undefined;
+}
+
+
+/***/ }),
+
+/***/ 8231:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.MIGRATION_FAMILY_SUFFIX = void 0;
+exports.migrationTaskFamily = migrationTaskFamily;
+exports.buildMigrationTaskDefinition = buildMigrationTaskDefinition;
+exports.removeMigrationContainer = removeMigrationContainer;
+// Mode run-task: the migration runs once, in a standalone task of its own task definition family,
+// and the service gets a revision without any migration container. Two pure functions build the two
+// task definitions from the one the service runs.
+const errors_1 = __nccwpck_require__(3916);
+const check_request_1 = __nccwpck_require__(2400);
+const check_result_1 = __nccwpck_require__(9848);
+const check_shape_1 = __nccwpck_require__(6340);
+const dependencies_1 = __nccwpck_require__(5671);
+const json_1 = __nccwpck_require__(7000);
+const migration_container_1 = __nccwpck_require__(3478);
+const problems_1 = __nccwpck_require__(442);
+const read_only_1 = __nccwpck_require__(4489);
+/** Appended to the service's family to name the migration task's family. */
+exports.MIGRATION_FAMILY_SUFFIX = '-migrate';
+/** ECS: up to 255 letters, numbers, underscores and hyphens. */
+const FAMILY_PATTERN = /^[A-Za-z0-9_-]{1,255}$/;
+/**
+ * The task-level fields the migration task shares with the service, in this order: who it runs as,
+ * where it runs and how big it is. Everything else (volumes, placement constraints, proxy
+ * configuration, pid/ipc mode, ephemeral storage, …) belongs to the app's containers.
+ */
+const SHARED_TASK_FIELDS = [
+    'taskRoleArn',
+    'executionRoleArn',
+    'networkMode',
+    'requiresCompatibilities',
+    'cpu',
+    'memory',
+    'runtimePlatform',
+];
+/**
+ * Container fields that name other containers or the task's volumes: none of those exist in the
+ * migration task, so an existing migration container's values are dropped.
+ */
+const CONTAINER_FIELDS_TO_DROP = [
+    'dependsOn',
+    'links',
+    'volumesFrom',
+    'mountPoints',
+    'firelensConfiguration',
+    'workingDirectory',
+];
+/** `<family>-migrate`, the default family of the migration task. */
+function migrationTaskFamily(serviceFamily) {
+    return `${serviceFamily}${exports.MIGRATION_FAMILY_SUFFIX}`;
+}
+/**
+ * The task definition of the standalone migration task: only the migration container (essential,
+ * since it is alone), with the service's roles, network mode, compatibilities, task size, runtime
+ * platform and tags. A migration container the service's task definition already has (hand-written,
+ * or left from mode sidecar) is the starting point, as in patchTaskDefinition: what its owner set
+ * (environment, other secrets, its own log configuration, sizes) is kept.
+ *
+ * Pure. Throws a FileProblem or InputError, or ValidationErrors holding several.
+ */
+function buildMigrationTaskDefinition(described, options) {
+    const service = readable(described, options.source);
+    const at = locationOf(service, options.source);
+    const name = options.containerName;
+    const problems = new problems_1.Problems();
+    const family = options.family ?? migrationTaskFamily(service.family);
+    if (!FAMILY_PATTERN.test(family)) {
+        problems.add(options.family === undefined
+            ? new errors_1.FileProblem(at, `family "${service.family}" is too long to name the migration task's family "${family}" (ECS allows 255 characters)`, 'use a shorter family name for the service')
+            : new errors_1.InputError('mode', `run-task needs a valid family for the migration task, not ${JSON.stringify(family)} (up to 255 letters, numbers, underscores and hyphens)`, 'choose a family name ECS accepts'));
+    }
+    if (family === service.family) {
+        problems.add(new errors_1.InputError('mode', `run-task would register the migration task in family "${family}", the service's own family, so the service's next revision would be the migration task`, 'give the migration task a family of its own'));
+    }
+    const notLinux = (0, check_request_1.checkLinux)(service, at);
+    if (notLinux)
+        problems.add(notLinux);
+    const existing = (0, dependencies_1.findContainer)(service, name);
+    if (existing && (0, dependencies_1.isEssential)(existing))
+        problems.add(essentialNameClash(name, at));
+    const shell = (0, check_request_1.checkEntryPoint)(existing, name, options.command, at);
+    if (shell)
+        problems.add(shell);
+    if (options.databaseUrlSecret !== undefined && !service.executionRoleArn) {
+        problems.add(new errors_1.FileProblem(at, 'has no "executionRoleArn", which the migration task needs: ECS fetches the DATABASE_URL secret with the task execution role', 'set "executionRoleArn" to a role ECS tasks can assume that may secretsmanager:GetSecretValue the secret (and kms:Decrypt with its key, if it is a customer managed one)'));
+    }
+    problems.throwIfAny();
+    // The sidecar code brings the container up to date (image, command, DATABASE_URL through
+    // secrets, a borrowed awslogs configuration, a memory reservation when the task sets no memory).
+    const work = (0, json_1.cloneJson)(service);
+    if (existing?.logConfiguration?.logDriver === 'awsfirelens') {
+        // Its log router stays behind in the service's task definition.
+        delete (0, dependencies_1.findContainer)(work, name).logConfiguration;
+    }
+    const apps = work.containerDefinitions
+        .filter((c) => c.name !== name && (0, dependencies_1.isEssential)(c))
+        .map((c) => c.name);
+    const patch = {
+        containerName: name,
+        image: options.image,
+        command: options.command,
+        images: [],
+        ...(options.databaseUrlSecret !== undefined
+            ? { databaseUrlSecret: options.databaseUrlSecret }
+            : {}),
+    };
+    (0, migration_container_1.upsertMigrationContainer)(work, patch, apps);
+    const container = (0, dependencies_1.findContainer)(work, name);
+    for (const field of CONTAINER_FIELDS_TO_DROP)
+        delete container[field];
+    // Alone in its task: ECS needs one essential container, and the task ends when it exits.
+    container.essential = true;
+    const td = { family, containerDefinitions: [container] };
+    const fields = td;
+    for (const field of SHARED_TASK_FIELDS) {
+        const value = service[field];
+        if (value !== undefined)
+            fields[field] = (0, json_1.cloneJson)(value);
+    }
+    const result = new problems_1.Problems();
+    result.add(...(0, check_result_1.checkResult)(td, name, at));
+    result.throwIfAny();
+    if (described.tags && described.tags.length > 0)
+        td.tags = (0, json_1.cloneJson)(described.tags);
+    return td;
+}
+/**
+ * The service's revision without the migration container: the container is dropped, and so is
+ * every dependency on it (a `dependsOn` left empty goes too); `images` set the app containers'
+ * images. Every other field stays exactly as it was, read-only fields aside. A task definition
+ * without a migration container comes back unchanged but for `images`.
+ *
+ * Pure and idempotent. Throws a FileProblem or InputError, or ValidationErrors holding several.
+ */
+function removeMigrationContainer(described, containerName, images, source) {
+    const service = readable(described, source);
+    const at = locationOf(service, source);
+    const td = (0, read_only_1.stripReadOnly)((0, json_1.cloneJson)(service));
+    const problems = new problems_1.Problems();
+    const migration = (0, dependencies_1.findContainer)(td, containerName);
+    if (migration && (0, dependencies_1.isEssential)(migration))
+        problems.add(essentialNameClash(containerName, at));
+    const rest = td.containerDefinitions.filter((c) => c.name !== containerName);
+    if (rest.length === 0) {
+        problems.add(new errors_1.FileProblem(at, `holds only the migration container "${containerName}", so the service would have no container left`, 'give the task-definition input the task definition of your app'));
+    }
+    else if (!rest.some(dependencies_1.isEssential)) {
+        problems.add(new errors_1.FileProblem(at, `has no essential container besides the migration container "${containerName}"; ECS needs at least one`, 'mark your app container "essential": true (or remove "essential": false from it)'));
+    }
+    if (migration) {
+        for (const container of rest) {
+            const linked = container.links?.some((link) => typeof link === 'string' &&
+                (link === containerName || link.startsWith(`${containerName}:`)));
+            const mounted = container.volumesFrom?.some((from) => typeof from === 'object' &&
+                from !== null &&
+                from.sourceContainer === containerName);
+            for (const [uses, field] of [
+                [linked, 'links'],
+                [mounted, 'volumesFrom'],
+            ]) {
+                if (!uses)
+                    continue;
+                problems.add(new errors_1.FileProblem(at, `container "${container.name}" names the migration container "${containerName}" in "${field}", but mode run-task removes that container from the service`, `remove "${containerName}" from the "${field}" of container "${container.name}"`));
+            }
+        }
+    }
+    const names = rest.map((c) => c.name);
+    problems.add(...(0, check_request_1.checkImages)(images, containerName, names, at));
+    problems.throwIfAny();
+    td.containerDefinitions = rest;
+    for (const container of rest) {
+        if (!container.dependsOn)
+            continue;
+        const kept = container.dependsOn.filter((d) => d.containerName !== containerName);
+        if (kept.length === container.dependsOn.length)
+            continue;
+        if (kept.length > 0)
+            container.dependsOn = kept;
+        else
+            delete container.dependsOn;
+    }
+    for (const { container, image } of images)
+        (0, dependencies_1.findContainer)(td, container).image = image;
+    const result = new problems_1.Problems();
+    result.add(...(0, check_result_1.checkResult)(td, containerName, at));
+    result.throwIfAny();
+    delete td.tags;
+    if (described.tags && described.tags.length > 0)
+        td.tags = (0, json_1.cloneJson)(described.tags);
+    return td;
+}
+/** The input once its shape is checked: a task definition from ECS never went through the parser. */
+function readable(described, source) {
+    const td = described.taskDefinition;
+    const shape = new problems_1.Problems();
+    shape.add(...(0, check_shape_1.checkTaskDefinitionShape)(td, () => locationOf(td, source)));
+    shape.throwIfAny();
+    return td;
+}
+function locationOf(td, source) {
+    if (source !== undefined)
+        return { file: source };
+    const revision = td.revision;
+    return {
+        file: typeof revision === 'number'
+            ? `task definition ${td.family}:${revision}`
+            : `task definition ${td.family}`,
+    };
+}
+function essentialNameClash(name, at) {
+    return new errors_1.InputError('container-name', `is "${name}", an essential container of ${at.file}; in mode run-task the migration container is removed from the service, and an essential container is the app's`, `choose a name no container uses (the default is "atlas"), or, if "${name}" really is a migration container, set "essential": false on it`);
 }
 
 

@@ -4,7 +4,9 @@ import * as path from 'node:path';
 import type { AwsApis } from './aws/api';
 import { deploymentLinks } from './deploy/console-links';
 import { preflight, preflightRequest, type Preflight } from './deploy/preflight';
+import { registerTaskDefinition } from './deploy/deploy';
 import { deploymentOutputs, runDeployment } from './deploy/run-deployment';
+import { migrationRunTaskInput, runMigrationTask } from './deploy/run-task';
 import { InputError } from './errors';
 import type { BuildImageOptions, BuiltImage } from './files/build-image';
 import { pushableImage } from './files/pushable-image';
@@ -16,7 +18,7 @@ import type { PushableImage, PushResult } from './registry/push';
 import { contentTag } from './registry/reference';
 import type { ActionIO } from './report/action-io';
 import { planDeploy } from './report/plan';
-import { renderDeploySummary } from './report/render-deploy-summary';
+import { renderDeploySummary, renderMigrationTaskFailure } from './report/render-deploy-summary';
 import { renderDryRunSummary, type ImageFacts } from './report/render-summary';
 import { taskDefinitionDiff } from './report/task-definition-diff';
 import {
@@ -27,7 +29,9 @@ import {
   stripReadOnly,
   type DescribedTaskDefinition,
   type PatchOptions,
+  type RegisterTaskDefinitionJson,
 } from './taskdef';
+import { buildMigrationTaskDefinition, removeMigrationContainer } from './taskdef/migration-task';
 
 /** Where the repository's files sit inside the image; the container starts in the config's folder. */
 export const IMAGE_ROOT = 'workspace';
@@ -37,6 +41,7 @@ const DEFAULT_CONFIG_NAME = 'atlas.hcl';
 export const DRY_RUN_REPOSITORY = 'atlas-migrations.local/dry-run';
 /** A digest that cannot exist, for checking the patch before anything is built. */
 const PLACEHOLDER_DIGEST = `sha256:${'0'.repeat(64)}`;
+const PLACEHOLDER_ARN = 'arn:aws:ecs:us-east-1:000000000000:task-definition/placeholder:1';
 
 export interface RunEnvironment {
   /** Folder for the rendered task definition and the image layout (RUNNER_TEMP on a runner). */
@@ -67,13 +72,6 @@ export interface RunResult {
 }
 
 export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
-  if (settings.mode === 'run-task') {
-    throw new InputError(
-      'mode',
-      "'run-task' is not built yet in this version",
-      "use mode 'sidecar'",
-    );
-  }
   const { io } = deps;
 
   const project = await deps.readProject({
@@ -120,9 +118,21 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
       ? { source: workspaceRelative(settings.workspace, settings.taskDefinition.path) }
       : {}),
   };
-  // Patch once with a stand-in image first: a task definition we cannot patch must fail before
-  // anything is built, pushed or registered.
-  patchTaskDefinition(described, { ...patchOptions, image: `${repository}@${PLACEHOLDER_DIGEST}` });
+  // Plan the revisions once with a stand-in image first: a task definition we cannot patch must
+  // fail before anything is built, pushed or registered.
+  const trial = planRevisions(
+    settings,
+    described,
+    patchOptions,
+    `${repository}@${PLACEHOLDER_DIGEST}`,
+  );
+  if (checked && trial.migrationTask) {
+    migrationRunTaskInput({
+      preflight: checked,
+      taskDefinition: { taskDefinitionArn: PLACEHOLDER_ARN, taskDefinition: trial.migrationTask },
+      containerName: settings.containerName,
+    });
+  }
 
   const outputDir = path.join(deps.env.outputRoot, 'atlas-ecs-deploy');
   const { base, image } = await io.group('Build the migration image', async () => {
@@ -155,12 +165,20 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
         deps.pushImage(repository, pushableImage(image, base), tags),
       );
 
-  const patched = patchTaskDefinition(described, { ...patchOptions, image: imageReference });
+  const revisions = planRevisions(settings, described, patchOptions, imageReference);
+  const patched = revisions.service;
   const rendered = renderTaskDefinition(patched);
   const taskDefinitionFile = path.join(outputDir, 'task-definition.json');
   await deps.writeTextFile(taskDefinitionFile, rendered);
   io.info(`Rendered the task definition to ${taskDefinitionFile}`);
-  const diff = taskDefinitionDiff(family, renderCurrent(described), rendered);
+  let diff = taskDefinitionDiff(family, renderCurrent(described), rendered);
+  if (revisions.migrationTask) {
+    const migrationFile = path.join(outputDir, 'migration-task-definition.json');
+    const migrationJson = renderTaskDefinition(revisions.migrationTask);
+    await deps.writeTextFile(migrationFile, migrationJson);
+    io.info(`Rendered the migration task definition to ${migrationFile}`);
+    diff += taskDefinitionDiff(revisions.migrationTask.family, '', migrationJson);
+  }
   await io.group('Task definition changes', async () => io.info(diff));
 
   const imageFacts = describeImage(settings, image, imageReference);
@@ -194,30 +212,70 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
     return { outputs };
   }
 
+  const awsDeps = {
+    ecs: deps.aws().ecs,
+    logs: deps.aws().logs,
+    logsInRegion: (region: string) => deps.aws().logsInRegion(region),
+    io,
+    sleep: (ms: number) => deps.sleep(ms),
+    now: () => deps.now(),
+  };
+  const pushFacts = {
+    alreadyPresent: pushed.alreadyPresent,
+    uploaded: pushed.uploaded.length,
+    mounted: pushed.mounted.length,
+    existing: pushed.existing.length,
+    bytesUploaded: pushed.bytesUploaded,
+    tags,
+  };
+  if (revisions.migrationTask) {
+    // run-task mode: migrate once; the service is only touched when the migration succeeded.
+    const registered = await registerTaskDefinition(awsDeps.ecs, revisions.migrationTask);
+    io.info(`Registered the migration task definition ${registered.taskDefinitionArn}`);
+    const outcome = await io.group('Run the migration task', () =>
+      runMigrationTask(
+        {
+          preflight: checked,
+          taskDefinition: {
+            taskDefinitionArn: registered.taskDefinitionArn,
+            taskDefinition: revisions.migrationTask!,
+          },
+          containerName: settings.containerName,
+        },
+        awsDeps,
+        {
+          pollIntervalMs: settings.pollIntervalSeconds * 1000,
+          timeoutMs: settings.waitTimeoutMinutes * 60 * 1000,
+        },
+      ),
+    );
+    if (outcome.status !== 'succeeded') {
+      outputs['migration-status'] = 'failed';
+      for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value);
+      await io.appendSummary(
+        renderMigrationTaskFailure({
+          service: checked.serviceName,
+          image: imageFacts,
+          push: pushFacts,
+          outcome,
+        }),
+      );
+      throw new Error(outcome.message);
+    }
+  }
+
   const report = await runDeployment(
     { settings, preflight: checked, taskDefinition: patched },
-    {
-      ecs: deps.aws().ecs,
-      logs: deps.aws().logs,
-      logsInRegion: (region) => deps.aws().logsInRegion(region),
-      io,
-      sleep: (ms) => deps.sleep(ms),
-      now: () => deps.now(),
-    },
+    awsDeps,
   );
   Object.assign(outputs, deploymentOutputs(report));
+  // In run-task mode the service's tasks hold no migration container: the task above decided it.
+  if (revisions.migrationTask) outputs['migration-status'] = 'succeeded';
   for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value);
   await io.appendSummary(
     renderDeploySummary({
       image: imageFacts,
-      push: {
-        alreadyPresent: pushed.alreadyPresent,
-        uploaded: pushed.uploaded.length,
-        mounted: pushed.mounted.length,
-        existing: pushed.existing.length,
-        bytesUploaded: pushed.bytesUploaded,
-        tags,
-      },
+      push: pushFacts,
       service: checked.serviceName,
       cluster: checked.cluster,
       family,
@@ -229,6 +287,42 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
   );
   if (report.error) throw report.error;
   return { outputs };
+}
+
+interface Revisions {
+  /** The service's new revision. */
+  readonly service: RegisterTaskDefinitionJson;
+  /** run-task mode: the migration-only task definition, run once before the service is updated. */
+  readonly migrationTask?: RegisterTaskDefinitionJson;
+}
+
+/** sidecar: the migration container goes into the service's tasks. run-task: it runs on its own. */
+function planRevisions(
+  settings: Settings,
+  described: DescribedTaskDefinition,
+  patchOptions: Omit<PatchOptions, 'image'>,
+  image: string,
+): Revisions {
+  if (settings.mode === 'sidecar') {
+    return { service: patchTaskDefinition(described, { ...patchOptions, image }) };
+  }
+  return {
+    service: removeMigrationContainer(
+      described,
+      settings.containerName,
+      settings.images,
+      patchOptions.source,
+    ),
+    migrationTask: buildMigrationTaskDefinition(described, {
+      containerName: settings.containerName,
+      image,
+      command: patchOptions.command,
+      ...(patchOptions.databaseUrlSecret
+        ? { databaseUrlSecret: patchOptions.databaseUrlSecret }
+        : {}),
+      ...(patchOptions.source ? { source: patchOptions.source } : {}),
+    }),
+  };
 }
 
 function links(checked: Preflight, report: Awaited<ReturnType<typeof runDeployment>>) {

@@ -15,7 +15,13 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { createEcsApi, createSecretsApi } from '../../src/aws/clients';
 import { AwsCallError } from '../../src/aws/errors';
-import { preflight, preflightRequest, type PreflightRequest } from '../../src/deploy/preflight';
+import {
+  preflight,
+  preflightRequest,
+  type Preflight,
+  type PreflightRequest,
+} from '../../src/deploy/preflight';
+import { migrationRunTaskInput, type MigrationTaskRequest } from '../../src/deploy/run-task';
 import { InputError, ValidationErrors } from '../../src/errors';
 
 const ecsMock = mockClient(ECSClient);
@@ -121,6 +127,58 @@ it("resolves the service, its current task definition with tags, and the secret'
     SecretId: 'prod/db',
   });
   onlyReads();
+});
+
+/** A run-task migration task placed by the pre-flight's answer. */
+const runTaskRequest = (placement: Preflight): MigrationTaskRequest => ({
+  preflight: placement,
+  taskDefinition: {
+    taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/web-migrate:1',
+    taskDefinition: { networkMode: 'awsvpc', containerDefinitions: [{ name: 'atlas' }] },
+  },
+  containerName: 'atlas',
+  clientToken: 'token-1',
+});
+
+it("takes the service's capacity provider strategy and platform version, for RunTask", async () => {
+  const strategy = [
+    { capacityProvider: 'FARGATE_SPOT', weight: 3, base: 0 },
+    { capacityProvider: 'FARGATE', weight: 1, base: 1 },
+  ];
+  ecsMock.on(DescribeServicesCommand).resolves({
+    services: [
+      service({
+        launchType: undefined,
+        capacityProviderStrategy: strategy,
+        platformVersion: '1.4.0',
+      }),
+    ],
+    failures: [],
+  });
+  const result = await preflight(request(), apis());
+  expect(result).toMatchObject({
+    launchType: undefined,
+    capacityProviderStrategy: strategy,
+    platformVersion: '1.4.0',
+  });
+  // A Preflight is the migration task's placement: RunTask runs where the service runs.
+  const input = migrationRunTaskInput(runTaskRequest(result));
+  expect(input).toMatchObject({
+    cluster: 'prod',
+    capacityProviderStrategy: strategy,
+    platformVersion: '1.4.0',
+    networkConfiguration: {
+      awsvpcConfiguration: { subnets: ['subnet-1'], securityGroups: ['sg-1'] },
+    },
+  });
+  expect(input).not.toHaveProperty('launchType');
+});
+
+it('has neither for a service on a launch type with no platform version', async () => {
+  const result = await preflight(request(), apis());
+  expect(result.capacityProviderStrategy).toBeUndefined();
+  expect(result.platformVersion).toBeUndefined();
+  expect(migrationRunTaskInput(runTaskRequest(result))).toMatchObject({ launchType: 'FARGATE' });
 });
 
 it.each([

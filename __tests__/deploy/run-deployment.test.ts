@@ -25,6 +25,8 @@ const preflight = (fields: Partial<Preflight> = {}): Preflight => ({
   desiredCount: 1,
   networkConfiguration: undefined,
   launchType: 'FARGATE',
+  capacityProviderStrategy: undefined,
+  platformVersion: undefined,
   circuitBreaker: undefined,
   taskDefinition: { taskDefinition: { family: 'web', containerDefinitions: [] }, tags: undefined },
   taskDefinitionLabel: 'web:7',

@@ -18,11 +18,12 @@ import {
 } from '../../src/deploy/run-task';
 import { watchDeployment } from '../../src/deploy/watch';
 import { InputError } from '../../src/errors';
-import { buildMigrationCommand, type TaskDefinitionJson } from '../../src/taskdef';
 import {
+  buildMigrationCommand,
   buildMigrationTaskDefinition,
   removeMigrationContainer,
-} from '../../src/taskdef/migration-task';
+  type TaskDefinitionJson,
+} from '../../src/taskdef';
 import { ATLAS_ERROR_LINE, ATLAS_FAILURE_LOG, FakeAws, useFakeAwsEnv } from '../helpers/fake-aws';
 import * as standalone from '../helpers/fake-aws/standalone';
 import { fakeClock, recordingIO, type RecordingIO } from './fakes';

@@ -2,7 +2,12 @@
 // the task definition to patch; the database URL secret; the execution role that secrets need.
 // Read-only by construction: it only has Describe* calls to make. Independent problems are
 // reported together.
-import type { DeploymentCircuitBreaker, NetworkConfiguration, Service } from '@aws-sdk/client-ecs';
+import type {
+  CapacityProviderStrategyItem,
+  DeploymentCircuitBreaker,
+  NetworkConfiguration,
+  Service,
+} from '@aws-sdk/client-ecs';
 import { InputError, ValidationErrors } from '../errors';
 import type { Settings, TaskDefinitionSource } from '../inputs/settings';
 import type { DescribedTaskDefinition } from '../taskdef';
@@ -36,6 +41,13 @@ export interface Preflight {
   readonly desiredCount: number;
   readonly networkConfiguration: NetworkConfiguration | undefined;
   readonly launchType: string | undefined;
+  /**
+   * The service's capacity providers (then it has no launchType): with networkConfiguration,
+   * launchType and platformVersion, where a run-task migration task is placed.
+   */
+  readonly capacityProviderStrategy: readonly CapacityProviderStrategyItem[] | undefined;
+  /** The service's Fargate platform version (`LATEST`, `1.4.0`, …), when it has one. */
+  readonly platformVersion: string | undefined;
   readonly circuitBreaker: DeploymentCircuitBreaker | undefined;
   /** The task definition to patch, with its tags. */
   readonly taskDefinition: DescribedTaskDefinition;
@@ -166,6 +178,8 @@ export async function preflight(
     desiredCount: svc.desiredCount ?? 0,
     networkConfiguration: svc.networkConfiguration,
     launchType: svc.launchType,
+    capacityProviderStrategy: svc.capacityProviderStrategy,
+    platformVersion: svc.platformVersion,
     circuitBreaker: svc.deploymentConfiguration?.deploymentCircuitBreaker,
     taskDefinition: described,
     taskDefinitionLabel: label,

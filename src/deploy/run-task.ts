@@ -14,22 +14,18 @@ import type {
 import { InputError, errorMessage } from '../errors';
 import type { ActionIO } from '../report/action-io';
 import { POLL_INTERVAL_SECONDS } from '../report/plan';
-import type { EcsApi, EcsTaskRunnerApi, LogsApi } from '../aws/api';
-import { isAwsError, isTransientAwsError } from '../aws/errors';
-import { DEFAULT_TAIL_LINES, extractAtlasErrors, logLines, logTail } from './atlas-log';
+import type { EcsApi, EcsTaskRunnerApi } from '../aws/api';
+import { isTransientAwsError } from '../aws/errors';
+import { extractAtlasErrors } from './atlas-log';
+import { taskIdOf, type ContainersWithLogs } from './log-stream';
 import {
-  awslogsLocation,
-  awslogsStreamName,
-  taskIdOf,
-  type ContainersWithLogs,
-} from './log-stream';
-import { classifyStoppedTask, type StoppedTaskReport } from './stopped-task';
-import {
-  DEFAULT_LOG_RETRIES,
-  DEFAULT_LOG_RETRY_DELAY_MS,
-  DEFAULT_MAX_CONSECUTIVE_POLL_ERRORS,
+  readMigrationLog,
   type LogStreamRef,
-} from './watch';
+  type MigrationLog,
+  type MigrationLogDeps,
+} from './migration-log';
+import { classifyStoppedTask, type StoppedTaskReport } from './stopped-task';
+import { DEFAULT_MAX_CONSECUTIVE_POLL_ERRORS, type WatchOptions } from './watch';
 
 /** The task's startedBy unless the caller gives one: ListTasks can find the action's tasks by it. */
 export const DEFAULT_STARTED_BY = 'atlas-ecs-deploy';
@@ -81,28 +77,12 @@ export interface MigrationTaskRequest {
   readonly clientToken?: string;
 }
 
-export interface RunMigrationTaskOptions {
-  /** Default POLL_INTERVAL_SECONDS. */
-  readonly pollIntervalMs?: number;
-  /** From RunTask until the task must have stopped. */
-  readonly timeoutMs: number;
-  /** GetLogEvents retries while the stream does not exist yet or is empty. Default 3. */
-  readonly logRetries?: number;
-  /** Default 2 s. */
-  readonly logRetryDelayMs?: number;
-  /** Default DEFAULT_TAIL_LINES. */
-  readonly logTailLines?: number;
-  /** Polls in a row that may fail on throttling, a 5xx or the network before the wait gives up. */
-  readonly maxConsecutivePollErrors?: number;
-}
+/** The watcher's options; timeoutMs counts from RunTask until the task must have stopped. */
+export type RunMigrationTaskOptions = WatchOptions;
 
-export interface MigrationTaskDeps {
+export interface MigrationTaskDeps extends MigrationLogDeps {
   readonly ecs: Pick<EcsApi, 'describeTasks'> & EcsTaskRunnerApi;
-  readonly logs: LogsApi;
-  /** CloudWatch Logs in another region, for an awslogs-region of its own. */
-  readonly logsInRegion?: (region: string) => LogsApi;
   readonly io: ActionIO;
-  sleep(ms: number): Promise<void>;
   /** Milliseconds clock. */
   now(): number;
 }
@@ -425,19 +405,28 @@ async function finished(
   const taskId = taskIdOf(taskArn);
   const container = task.containers?.find((c) => c.name === containerName);
   const exitCode = container?.exitCode;
-  const tailLines = options.logTailLines ?? DEFAULT_TAIL_LINES;
 
   // A container that never ran has no log worth waiting for; a successful one's log is only shown,
   // so it is not waited for long.
-  const log =
+  const log: MigrationLog =
     exitCode !== undefined
-      ? await readMigrationLog(request, deps, options, taskArn, exitCode === 0 ? 1 : undefined)
+      ? await readMigrationLog(
+          {
+            taskDefinition: request.taskDefinition.taskDefinition,
+            containerName,
+            taskArn,
+            ...(exitCode === 0 ? { maxRetries: 1 } : {}),
+          },
+          deps,
+          options,
+        )
       : {
           lines: [],
+          tail: [],
           logStream: undefined,
           problem: `container "${containerName}" never ran`,
         };
-  const tail = logTail(log.lines, tailLines);
+  const { tail } = log;
 
   if (exitCode === 0) {
     io.info(
@@ -503,67 +492,4 @@ async function finished(
     stoppedTask: report,
     message,
   };
-}
-
-interface MigrationLog {
-  readonly lines: string[];
-  readonly logStream: LogStreamRef | undefined;
-  readonly problem: string | undefined;
-}
-
-async function readMigrationLog(
-  request: MigrationTaskRequest,
-  deps: MigrationTaskDeps,
-  options: RunMigrationTaskOptions,
-  taskArn: string,
-  maxRetries?: number,
-): Promise<MigrationLog> {
-  const lookup = awslogsLocation(request.taskDefinition.taskDefinition, request.containerName);
-  if (!lookup.found) return { lines: [], logStream: undefined, problem: lookup.reason };
-  const { location } = lookup;
-  const logStream: LogStreamRef = {
-    group: location.group,
-    stream: awslogsStreamName(location, request.containerName, taskArn),
-    ...(location.region ? { region: location.region } : {}),
-  };
-  const retries = options.logRetries ?? DEFAULT_LOG_RETRIES;
-  const read = await readLogStream(
-    deps,
-    options,
-    logStream,
-    maxRetries === undefined ? retries : Math.min(retries, maxRetries),
-  );
-  return { lines: read.lines, logStream, problem: read.problem };
-}
-
-/** The stream's last events; retried while it does not exist yet or holds nothing. */
-async function readLogStream(
-  deps: MigrationTaskDeps,
-  options: RunMigrationTaskOptions,
-  stream: LogStreamRef,
-  retries: number,
-): Promise<{ lines: string[]; problem: string | undefined }> {
-  const api = stream.region && deps.logsInRegion ? deps.logsInRegion(stream.region) : deps.logs;
-  const delay = options.logRetryDelayMs ?? DEFAULT_LOG_RETRY_DELAY_MS;
-  let problem = `log stream ${stream.group}/${stream.stream} is empty`;
-  for (let attempt = 0; attempt <= retries; attempt++) {
-    if (attempt > 0) await deps.sleep(delay);
-    try {
-      const answer = await api.getLogEvents({
-        logGroupName: stream.group,
-        logStreamName: stream.stream,
-        startFromHead: false,
-        limit: Math.max(200, (options.logTailLines ?? DEFAULT_TAIL_LINES) * 2),
-      });
-      const lines = logLines((answer.events ?? []).map((e) => e.message ?? ''));
-      if (lines.length > 0) return { lines, problem: undefined };
-      problem = `log stream ${stream.group}/${stream.stream} is empty`;
-    } catch (error) {
-      if (!isAwsError(error, 'ResourceNotFoundException')) {
-        return { lines: [], problem: errorMessage(error) };
-      }
-      problem = `log stream ${stream.group}/${stream.stream} does not exist`;
-    }
-  }
-  return { lines: [], problem };
 }

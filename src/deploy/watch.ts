@@ -9,21 +9,24 @@ import { errorMessage } from '../errors';
 import type { Settings } from '../inputs/settings';
 import type { ActionIO } from '../report/action-io';
 import { POLL_INTERVAL_SECONDS } from '../report/plan';
-import type { EcsApi, LogsApi } from '../aws/api';
-import { isAwsError, isTransientAwsError } from '../aws/errors';
-import { DEFAULT_TAIL_LINES, extractAtlasErrors, logLines, logTail } from './atlas-log';
+import type { EcsApi } from '../aws/api';
+import { isTransientAwsError } from '../aws/errors';
+import { extractAtlasErrors } from './atlas-log';
+import { taskIdOf, type ContainersWithLogs } from './log-stream';
 import {
-  awslogsLocation,
-  awslogsStreamName,
-  taskIdOf,
-  type ContainersWithLogs,
-} from './log-stream';
+  readMigrationLog,
+  type LogStreamRef,
+  type MigrationLogDeps,
+  type MigrationLogOptions,
+} from './migration-log';
 import {
   classifyStoppedTask,
   isFullyStopped,
   migrationExitedNonZero,
   type StoppedTaskReport,
 } from './stopped-task';
+
+export type { LogStreamRef } from './migration-log';
 
 export interface WatchRequest {
   readonly cluster: string;
@@ -44,27 +47,18 @@ export interface WatchRequest {
   readonly eventsSince?: Date;
 }
 
-export interface WatchOptions {
+/** How long and how often to poll, and how to read the migration log: the run-task wait's too. */
+export interface WatchOptions extends MigrationLogOptions {
   /** Default POLL_INTERVAL_SECONDS. */
   readonly pollIntervalMs?: number;
   readonly timeoutMs: number;
-  /** GetLogEvents retries while the stream does not exist yet or is empty. Default 3. */
-  readonly logRetries?: number;
-  /** Default 2 s. */
-  readonly logRetryDelayMs?: number;
-  /** Default DEFAULT_TAIL_LINES. */
-  readonly logTailLines?: number;
   /** Polls in a row that may fail on throttling, a 5xx or the network before the wait gives up. */
   readonly maxConsecutivePollErrors?: number;
 }
 
-export interface WatchDeps {
+export interface WatchDeps extends MigrationLogDeps {
   readonly ecs: EcsApi;
-  readonly logs: LogsApi;
-  /** CloudWatch Logs in another region, for an awslogs-region of its own. */
-  readonly logsInRegion?: (region: string) => LogsApi;
   readonly io: ActionIO;
-  sleep(ms: number): Promise<void>;
   /** Milliseconds clock. */
   now(): number;
 }
@@ -80,12 +74,6 @@ export interface WatchSucceeded extends OutcomeBase {
   readonly status: 'succeeded';
   readonly runningCount: number;
   readonly desiredCount: number;
-}
-
-export interface LogStreamRef {
-  readonly group: string;
-  readonly stream: string;
-  readonly region?: string;
 }
 
 export interface MigrationFailure extends OutcomeBase {
@@ -125,8 +113,6 @@ export interface WatchTimeout extends OutcomeBase {
 export type WatchFailure = MigrationFailure | RolloutFailure;
 export type WatchOutcome = WatchSucceeded | WatchFailure | WatchTimeout;
 
-export const DEFAULT_LOG_RETRIES = 3;
-export const DEFAULT_LOG_RETRY_DELAY_MS = 2000;
 export const DEFAULT_MAX_CONSECUTIVE_POLL_ERRORS = 3;
 /** Events a timeout reports. */
 const LAST_EVENTS = 10;
@@ -355,25 +341,17 @@ class Watcher {
     const taskArn = task.taskArn!;
     const taskId = taskIdOf(taskArn);
     const exitCode = report.migrationExitCode!;
-    const lookup = awslogsLocation(request.registeredTaskDefinition, request.migrationContainer);
-    let lines: string[] = [];
-    let logStream: LogStreamRef | undefined;
-    let logProblem: string | undefined;
-    if (lookup.found) {
-      const { location } = lookup;
-      logStream = {
-        group: location.group,
-        stream: awslogsStreamName(location, request.migrationContainer, taskArn),
-        ...(location.region ? { region: location.region } : {}),
-      };
-      const read = await this.readLog(logStream);
-      lines = read.lines;
-      logProblem = read.problem;
-    } else {
-      logProblem = lookup.reason;
-    }
-    const errorLines = extractAtlasErrors(lines);
-    const tail = logTail(lines, this.options.logTailLines ?? DEFAULT_TAIL_LINES);
+    const log = await readMigrationLog(
+      {
+        taskDefinition: request.registeredTaskDefinition,
+        containerName: request.migrationContainer,
+        taskArn,
+      },
+      this.deps,
+      this.options,
+    );
+    const { tail, logStream, problem: logProblem } = log;
+    const errorLines = extractAtlasErrors(log.lines);
 
     const head = `Migration failed: container "${request.migrationContainer}" exited with code ${exitCode} in task ${taskId}`;
     const body =
@@ -403,36 +381,6 @@ class Watcher {
       logStream,
       logProblem,
     };
-  }
-
-  /** The stream's last events; retried while it does not exist yet or holds nothing. */
-  private async readLog(stream: LogStreamRef): Promise<{ lines: string[]; problem?: string }> {
-    const { deps, options } = this;
-    const api = stream.region && deps.logsInRegion ? deps.logsInRegion(stream.region) : deps.logs;
-    const retries = options.logRetries ?? DEFAULT_LOG_RETRIES;
-    const delay = options.logRetryDelayMs ?? DEFAULT_LOG_RETRY_DELAY_MS;
-    let problem = 'the log stream is empty';
-    for (let attempt = 0; attempt <= retries; attempt++) {
-      if (attempt > 0) await deps.sleep(delay);
-      try {
-        const answer = await api.getLogEvents({
-          logGroupName: stream.group,
-          logStreamName: stream.stream,
-          startFromHead: false,
-          limit: Math.max(200, (options.logTailLines ?? DEFAULT_TAIL_LINES) * 2),
-        });
-        const messages = (answer.events ?? []).map((e) => e.message ?? '');
-        const lines = logLines(messages);
-        if (lines.length > 0) return { lines };
-        problem = `log stream ${stream.group}/${stream.stream} is empty`;
-      } catch (error) {
-        if (!isAwsError(error, 'ResourceNotFoundException')) {
-          return { lines: [], problem: errorMessage(error) };
-        }
-        problem = `log stream ${stream.group}/${stream.stream} does not exist`;
-      }
-    }
-    return { lines: [], problem };
   }
 
   private rolloutOutcome(service: Service): WatchOutcome | undefined {

@@ -3,7 +3,7 @@ import type { Settings } from '../inputs/settings';
 import { parseEcrHost, parseImageReference } from '../registry/reference';
 
 export interface PlannedCall {
-  readonly phase: 'pre-flight' | 'push' | 'deploy' | 'watch' | 'on failure';
+  readonly phase: 'pre-flight' | 'push' | 'migrate' | 'deploy' | 'watch' | 'on failure';
   readonly call: string;
   readonly detail: string;
 }
@@ -79,10 +79,31 @@ export function planDeploy(settings: Settings, ctx: PlanContext): PlannedCall[] 
     detail: `by digest, then tags ${ctx.tags.join(', ')}`,
   });
 
+  if (settings.mode === 'run-task') {
+    calls.push({
+      phase: 'migrate',
+      call: 'ecs:RegisterTaskDefinition',
+      detail: `family ${ctx.family}-migrate: the migration container ${settings.containerName} alone → ${ctx.imageReference}`,
+    });
+    calls.push({
+      phase: 'migrate',
+      call: 'ecs:RunTask',
+      detail:
+        "once, with the service's network configuration and launch type or capacity providers",
+    });
+    calls.push({
+      phase: 'migrate',
+      call: 'ecs:DescribeTasks, logs:GetLogEvents',
+      detail: `every ${settings.pollIntervalSeconds} s until it stops; a non-zero exit stops the run before the service is touched`,
+    });
+  }
   calls.push({
     phase: 'deploy',
     call: 'ecs:RegisterTaskDefinition',
-    detail: `family ${ctx.family}, migration container ${settings.containerName} → ${ctx.imageReference}`,
+    detail:
+      settings.mode === 'run-task'
+        ? `family ${ctx.family}, without a migration container`
+        : `family ${ctx.family}, migration container ${settings.containerName} → ${ctx.imageReference}`,
   });
   calls.push({
     phase: 'deploy',

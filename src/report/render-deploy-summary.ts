@@ -2,6 +2,7 @@
 // and where to look. Pure: data in, text out.
 import type { DeploymentLinks } from '../deploy/console-links';
 import type { DeploymentReport } from '../deploy/run-deployment';
+import type { MigrationTaskFailure, MigrationTaskTimeout } from '../deploy/run-task';
 import { fence, formatBytes, type ImageFacts } from './render-summary';
 
 export interface PushFacts {
@@ -102,5 +103,35 @@ export function renderDeploySummary(facts: DeployFacts): string {
     '</details>',
     '',
   );
+  return lines.join('\n');
+}
+
+export interface MigrationTaskFailureFacts {
+  readonly service: string;
+  readonly image: ImageFacts;
+  readonly push: PushFacts;
+  readonly outcome: MigrationTaskFailure | MigrationTaskTimeout;
+}
+
+/** run-task mode, when the one-off migration task did not succeed: the service was not touched. */
+export function renderMigrationTaskFailure(facts: MigrationTaskFailureFacts): string {
+  const { outcome } = facts;
+  const lines = [`## Atlas ECS deploy: ${facts.service}`, '', `### ${HEADLINES.failed}`, ''];
+  lines.push(fence(outcome.message, 'text'), '');
+  if (outcome.status === 'failed' && outcome.kind !== 'not-started' && outcome.logTail.length > 0) {
+    lines.push(
+      '<details><summary>Log tail</summary>',
+      '',
+      fence(outcome.logTail.join('\n'), 'text'),
+      '',
+      '</details>',
+      '',
+    );
+  }
+  lines.push('| | |', '|---|---|');
+  lines.push('| Migration | failed (standalone task); the service was not updated |');
+  lines.push(`| Image | \`${facts.image.reference}\` |`);
+  lines.push(`| Migration task definition | \`${outcome.taskDefinitionArn}\` |`);
+  lines.push('');
   return lines.join('\n');
 }

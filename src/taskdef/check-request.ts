@@ -3,7 +3,8 @@ import { FileProblem, InputError, type FileLocation } from '../errors';
 import { findContainer, isEssential } from './dependencies';
 import type { PatchOptions } from './patch-options';
 import { quoteList } from './problems';
-import type { TaskDefinitionJson } from './types';
+import type { ContainerDefinitionJson, TaskDefinitionJson } from './types';
+import type { ContainerImageOverride } from '../inputs/settings';
 
 export function checkRequest(
   td: TaskDefinitionJson,
@@ -13,16 +14,8 @@ export function checkRequest(
   const errors: Error[] = [];
   const name = options.containerName;
 
-  const os = td.runtimePlatform?.operatingSystemFamily;
-  if (os !== undefined && os !== 'LINUX') {
-    errors.push(
-      new FileProblem(
-        at,
-        `runs ${os} containers ("runtimePlatform.operatingSystemFamily"), but the Atlas image is Linux only`,
-        'deploy migrations with a Linux task definition, or set the task-definition input to one',
-      ),
-    );
-  }
+  const notLinux = checkLinux(td, at);
+  if (notLinux) errors.push(notLinux);
 
   const existing = findContainer(td, name);
   if (existing && isEssential(existing)) {
@@ -43,20 +36,54 @@ export function checkRequest(
     );
   }
 
-  const shell = existing?.entryPoint;
-  if (shell && shell.length > 0 && shell[shell.length - 1] === '-c') {
-    errors.push(
-      new FileProblem(
-        at,
-        `container "${name}" has "entryPoint": ${JSON.stringify(shell)}, which would run Atlas's arguments (${options.command.join(' ')}) as a shell script`,
-        `remove "entryPoint" from container "${name}" so the image's own entrypoint (atlas) runs`,
-      ),
-    );
-  }
+  const shell = checkEntryPoint(existing, name, options.command, at);
+  if (shell) errors.push(shell);
 
   const names = td.containerDefinitions.map((c) => c.name);
+  errors.push(...checkImages(options.images, name, names, at));
+  return errors;
+}
+
+/** The Atlas image is Linux only. */
+export function checkLinux(td: TaskDefinitionJson, at: FileLocation): FileProblem | undefined {
+  const os = td.runtimePlatform?.operatingSystemFamily;
+  if (os === undefined || os === 'LINUX') return undefined;
+  return new FileProblem(
+    at,
+    `runs ${os} containers ("runtimePlatform.operatingSystemFamily"), but the Atlas image is Linux only`,
+    'deploy migrations with a Linux task definition, or set the task-definition input to one',
+  );
+}
+
+/** A migration container whose entryPoint is a shell (`… -c`) would run Atlas's arguments as a script. */
+export function checkEntryPoint(
+  existing: ContainerDefinitionJson | undefined,
+  name: string,
+  command: readonly string[],
+  at: FileLocation,
+): FileProblem | undefined {
+  const shell = existing?.entryPoint;
+  if (!shell || shell.length === 0 || shell[shell.length - 1] !== '-c') return undefined;
+  return new FileProblem(
+    at,
+    `container "${name}" has "entryPoint": ${JSON.stringify(shell)}, which would run Atlas's arguments (${command.join(' ')}) as a shell script`,
+    `remove "entryPoint" from container "${name}" so the image's own entrypoint (atlas) runs`,
+  );
+}
+
+/**
+ * The images input: not the migration container (the action builds its image), only containers of
+ * the task definition (`names`, as messages list them), one image each.
+ */
+export function checkImages(
+  images: readonly ContainerImageOverride[],
+  name: string,
+  names: readonly string[],
+  at: FileLocation,
+): InputError[] {
+  const errors: InputError[] = [];
   const seen = new Map<string, string>();
-  for (const { container, image } of options.images) {
+  for (const { container, image } of images) {
     if (container === name) {
       errors.push(
         new InputError(

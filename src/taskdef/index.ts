@@ -1,5 +1,13 @@
-// The task definition core: parse a file, patch in the migration container, render the result.
+// The task definition core: parse a file, patch in the migration container, render the result;
+// in mode run-task, the migration-only task definition and the service's revision without it.
 export { buildMigrationCommand, type MigrationCommandOptions } from './command';
+export {
+  MIGRATION_FAMILY_SUFFIX,
+  buildMigrationTaskDefinition,
+  migrationTaskFamily,
+  removeMigrationContainer,
+  type MigrationTaskOptions,
+} from './migration-task';
 export { parseTaskDefinitionFile } from './parse-file';
 export { patchTaskDefinition } from './patch';
 export { DATABASE_URL, DEFAULT_MEMORY_RESERVATION_MIB, type PatchOptions } from './patch-options';

@@ -2,13 +2,14 @@
 // and the service gets a revision without any migration container. Two pure functions build the two
 // task definitions from the one the service runs.
 import { FileProblem, InputError, type FileLocation } from '../errors';
+import { checkEntryPoint, checkImages, checkLinux } from './check-request';
 import { checkResult } from './check-result';
 import { checkTaskDefinitionShape } from './check-shape';
 import { findContainer, isEssential } from './dependencies';
 import { cloneJson } from './json';
 import { upsertMigrationContainer } from './migration-container';
 import type { PatchOptions } from './patch-options';
-import { Problems, quoteList } from './problems';
+import { Problems } from './problems';
 import { stripReadOnly } from './read-only';
 import type {
   ContainerDefinitionJson,
@@ -116,28 +117,12 @@ export function buildMigrationTaskDefinition(
       ),
     );
   }
-  const os = service.runtimePlatform?.operatingSystemFamily;
-  if (os !== undefined && os !== 'LINUX') {
-    problems.add(
-      new FileProblem(
-        at,
-        `runs ${os} containers ("runtimePlatform.operatingSystemFamily"), but the Atlas image is Linux only`,
-        'deploy migrations with a Linux task definition, or set the task-definition input to one',
-      ),
-    );
-  }
+  const notLinux = checkLinux(service, at);
+  if (notLinux) problems.add(notLinux);
   const existing = findContainer(service, name);
   if (existing && isEssential(existing)) problems.add(essentialNameClash(name, at));
-  const shell = existing?.entryPoint;
-  if (shell && shell.length > 0 && shell[shell.length - 1] === '-c') {
-    problems.add(
-      new FileProblem(
-        at,
-        `container "${name}" has "entryPoint": ${JSON.stringify(shell)}, which would run Atlas's arguments (${options.command.join(' ')}) as a shell script`,
-        `remove "entryPoint" from container "${name}" so the image's own entrypoint (atlas) runs`,
-      ),
-    );
-  }
+  const shell = checkEntryPoint(existing, name, options.command, at);
+  if (shell) problems.add(shell);
   if (options.databaseUrlSecret !== undefined && !service.executionRoleArn) {
     problems.add(
       new FileProblem(
@@ -254,7 +239,8 @@ export function removeMigrationContainer(
       }
     }
   }
-  problems.add(...checkImages(td, containerName, images, at));
+  const names = rest.map((c) => c.name);
+  problems.add(...checkImages(images, containerName, names, at));
   problems.throwIfAny();
 
   td.containerDefinitions = rest;
@@ -304,45 +290,4 @@ function essentialNameClash(name: string, at: FileLocation): InputError {
     `is "${name}", an essential container of ${at.file}; in mode run-task the migration container is removed from the service, and an essential container is the app's`,
     `choose a name no container uses (the default is "atlas"), or, if "${name}" really is a migration container, set "essential": false on it`,
   );
-}
-
-/** The images input against the service's containers, as checkRequest does in mode sidecar. */
-function checkImages(
-  td: TaskDefinitionJson,
-  containerName: string,
-  images: readonly ContainerImageOverride[],
-  at: FileLocation,
-): Error[] {
-  const errors: Error[] = [];
-  const names = td.containerDefinitions.map((c) => c.name).filter((n) => n !== containerName);
-  const seen = new Map<string, string>();
-  for (const { container, image } of images) {
-    if (container === containerName) {
-      errors.push(
-        new InputError(
-          'images',
-          `sets the image of "${containerName}", the migration container, whose image the action builds`,
-          `remove the "${containerName}=..." line from images`,
-        ),
-      );
-    } else if (!names.includes(container)) {
-      errors.push(
-        new InputError(
-          'images',
-          `names container "${container}", which is not in ${at.file} (its containers: ${quoteList(names)})`,
-          'use the container names of the task definition',
-        ),
-      );
-    } else if (seen.has(container) && seen.get(container) !== image) {
-      errors.push(
-        new InputError(
-          'images',
-          `sets two images for container "${container}" (${seen.get(container)} and ${image})`,
-          `keep one "${container}=..." line`,
-        ),
-      );
-    }
-    if (!seen.has(container)) seen.set(container, image);
-  }
-  return errors;
 }
