@@ -71973,10 +71973,15 @@ async function updateService(ecs, request) {
         serviceArn: answer.service?.serviceArn,
     };
 }
-/** Registers the revision, then updates the service to it; a failed registration stops here. */
+/**
+ * Registers the revision (unless an existing one is given), then updates the service to it; a
+ * failed registration stops here.
+ */
 async function deploy(ecs, io, request) {
-    const registered = await registerTaskDefinition(ecs, request.taskDefinition);
-    io.info(`Registered task definition ${registered.taskDefinitionArn}`);
+    const registered = request.existing ?? (await registerTaskDefinition(ecs, request.taskDefinition));
+    io.info(request.existing
+        ? `Task definition ${registered.taskDefinitionArn} already holds this migration image and these changes: deploying it as it is, without a new revision`
+        : `Registered task definition ${registered.taskDefinitionArn}`);
     let started;
     try {
         started = await updateService(ecs, {
@@ -71987,7 +71992,7 @@ async function deploy(ecs, io, request) {
         });
     }
     catch (error) {
-        io.error(`The service was not updated: it still runs ${request.previousTaskDefinitionArn}; ${registered.taskDefinitionArn} stays registered, unused`);
+        io.error(`The service was not updated: it still runs ${request.previousTaskDefinitionArn}${request.existing ? '' : `; ${registered.taskDefinitionArn} stays registered, unused`}`);
         throw error;
     }
     io.info(`Updated service ${request.service}: deployment ${started.deploymentId} rolls out ${registered.taskDefinitionArn} (it ran ${request.previousTaskDefinitionArn})`);
@@ -72552,6 +72557,7 @@ async function runDeployment(request, deps, watchOverrides = {}) {
         taskDefinition: request.taskDefinition,
         forceNewDeployment: settings.forceNewDeployment,
         previousTaskDefinitionArn: preflight.previousTaskDefinitionArn,
+        ...(request.existing ? { existing: request.existing } : {}),
     });
     if (!settings.waitForServiceStability) {
         deps.io.info('wait-for-service-stability is false: not waiting for the rollout, so the migration result is not known');
@@ -79501,7 +79507,10 @@ async function run(settings, deps) {
             throw new Error(outcome.message);
         }
     }
-    const report = await (0, run_deployment_1.runDeployment)({ settings, preflight: checked, taskDefinition: patched }, awsDeps);
+    const existing = settings.taskDefinition.kind === 'file'
+        ? undefined // a file's taskDefinitionArn may not describe what the file now says
+        : unchangedRevision(described, rendered, revisions);
+    const report = await (0, run_deployment_1.runDeployment)({ settings, preflight: checked, taskDefinition: patched, ...(existing ? { existing } : {}) }, awsDeps);
     Object.assign(outputs, (0, run_deployment_1.deploymentOutputs)(report));
     // In run-task mode the service's tasks hold no migration container: the task above decided it.
     if (revisions.migrationTask)
@@ -79522,6 +79531,19 @@ async function run(settings, deps) {
     if (report.error)
         throw report.error;
     return { outputs };
+}
+/**
+ * A registered revision that already is exactly what this run would register (a re-run, or the
+ * same artefact promoted from staging: the image digest is reproducible, and patching is
+ * idempotent), so the service is pointed at it instead of registering a copy.
+ */
+function unchangedRevision(described, rendered, revisions) {
+    const arn = described.taskDefinition.taskDefinitionArn;
+    if (revisions.migrationTask || typeof arn !== 'string')
+        return undefined;
+    return rendered === renderCurrent(described)
+        ? { taskDefinitionArn: arn, taskDefinition: described.taskDefinition }
+        : undefined;
 }
 /** sidecar: the migration container goes into the service's tasks. run-task: it runs on its own. */
 function planRevisions(settings, described, patchOptions, image) {

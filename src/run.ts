@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { AwsApis } from './aws/api';
 import { deploymentLinks } from './deploy/console-links';
 import { preflight, preflightRequest, type Preflight } from './deploy/preflight';
-import { registerTaskDefinition } from './deploy/deploy';
+import { registerTaskDefinition, type RegisteredTaskDefinition } from './deploy/deploy';
 import { deploymentOutputs, runDeployment } from './deploy/run-deployment';
 import { migrationRunTaskInput, runMigrationTask } from './deploy/run-task';
 import { InputError } from './errors';
@@ -264,8 +264,12 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
     }
   }
 
+  const existing =
+    settings.taskDefinition.kind === 'file'
+      ? undefined // a file's taskDefinitionArn may not describe what the file now says
+      : unchangedRevision(described, rendered, revisions);
   const report = await runDeployment(
-    { settings, preflight: checked, taskDefinition: patched },
+    { settings, preflight: checked, taskDefinition: patched, ...(existing ? { existing } : {}) },
     awsDeps,
   );
   Object.assign(outputs, deploymentOutputs(report));
@@ -287,6 +291,23 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
   );
   if (report.error) throw report.error;
   return { outputs };
+}
+
+/**
+ * A registered revision that already is exactly what this run would register (a re-run, or the
+ * same artefact promoted from staging: the image digest is reproducible, and patching is
+ * idempotent), so the service is pointed at it instead of registering a copy.
+ */
+function unchangedRevision(
+  described: DescribedTaskDefinition,
+  rendered: string,
+  revisions: Revisions,
+): RegisteredTaskDefinition | undefined {
+  const arn = described.taskDefinition.taskDefinitionArn;
+  if (revisions.migrationTask || typeof arn !== 'string') return undefined;
+  return rendered === renderCurrent(described)
+    ? { taskDefinitionArn: arn, taskDefinition: described.taskDefinition }
+    : undefined;
 }
 
 interface Revisions {

@@ -125,6 +125,29 @@ describe('deploy', () => {
     ]);
   });
 
+  it('deploys an existing revision as it is, registering nothing', async () => {
+    const io = recordingIO();
+    const existing = {
+      taskDefinitionArn: OLD,
+      taskDefinition: { family: 'web', containerDefinitions: [] },
+    };
+    ecsMock.on(UpdateServiceCommand).resolves({
+      service: {
+        serviceArn: 'arn:aws:ecs:us-east-1:123456789012:service/prod/web',
+        deployments: [
+          { id: 'ecs-svc/3', status: 'PRIMARY', taskDefinition: OLD, createdAt: new Date(2000) },
+        ],
+      },
+    });
+    const result = await deploy(ecs(), io, { ...request(), existing });
+    expect(ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
+    expect(ecsMock.commandCalls(UpdateServiceCommand)[0]!.args[0].input).toMatchObject({
+      taskDefinition: OLD,
+    });
+    expect(result).toMatchObject({ taskDefinitionArn: OLD, deploymentId: 'ecs-svc/3' });
+    expect(io.text('info')[0]).toContain('without a new revision');
+  });
+
   it('never updates the service when the registration fails', async () => {
     ecsMock.on(RegisterTaskDefinitionCommand).rejects(
       Object.assign(new Error("Unexpected key 'revision' found in params"), {

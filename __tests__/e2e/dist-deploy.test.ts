@@ -192,6 +192,30 @@ describe('a successful deployment', () => {
     // HEAD the manifest by digest, HEAD the content tag: that is all.
     expect(proxy.counts()).toEqual({ HEAD: 2 });
     expect(countsOf(firstRecords)).toEqual({ HEAD: 4, POST: 3, PATCH: 3, PUT: 5 });
+    // The service already runs exactly this revision: no copy of it is registered.
+    expect(second.outputs['task-definition-arn']).toBe(first.outputs['task-definition-arn']);
+  });
+
+  it('promotes a registered revision by ARN without registering a new one', async () => {
+    const { repository } = newRepository('promote');
+    aws.ecs.setScenario(SERVICE, scenarios.succeed(), CLUSTER);
+    const staged = await runDeploy(ws.dir, aws, deployInputs(repository));
+    expect(staged.code).toBe(0);
+    const arn = staged.outputs['task-definition-arn']!;
+    const registeredBefore = aws.callsOf('RegisterTaskDefinition').length;
+
+    aws.ecs.setScenario(SERVICE, scenarios.succeed(), CLUSTER);
+    const promoted = await runDeploy(
+      ws.dir,
+      aws,
+      deployInputs(repository, { 'task-definition': arn, 'force-new-deployment': 'true' }),
+    );
+    expect(promoted.code).toBe(0);
+    expect(promoted.outputs['task-definition-arn']).toBe(arn);
+    expect(aws.callsOf('RegisterTaskDefinition')).toHaveLength(registeredBefore);
+    const update = aws.callsOf('UpdateService').at(-1)!;
+    expect(update.body).toMatchObject({ taskDefinition: arn, forceNewDeployment: true });
+    expect(promoted.stdout).toContain('without a new revision');
   });
 });
 

@@ -112,6 +112,11 @@ export interface DeployRequest {
   readonly forceNewDeployment: boolean;
   /** What the service ran before: the rollback target (Preflight.previousTaskDefinitionArn). */
   readonly previousTaskDefinitionArn: string;
+  /**
+   * A registered revision that already is what `taskDefinition` describes (a redeploy, or a
+   * promotion of the same artefact): the service is updated to it and nothing is registered.
+   */
+  readonly existing?: RegisteredTaskDefinition;
 }
 
 export interface Deployed {
@@ -123,10 +128,18 @@ export interface Deployed {
   readonly serviceArn: string | undefined;
 }
 
-/** Registers the revision, then updates the service to it; a failed registration stops here. */
+/**
+ * Registers the revision (unless an existing one is given), then updates the service to it; a
+ * failed registration stops here.
+ */
 export async function deploy(ecs: EcsApi, io: ActionIO, request: DeployRequest): Promise<Deployed> {
-  const registered = await registerTaskDefinition(ecs, request.taskDefinition);
-  io.info(`Registered task definition ${registered.taskDefinitionArn}`);
+  const registered =
+    request.existing ?? (await registerTaskDefinition(ecs, request.taskDefinition));
+  io.info(
+    request.existing
+      ? `Task definition ${registered.taskDefinitionArn} already holds this migration image and these changes: deploying it as it is, without a new revision`
+      : `Registered task definition ${registered.taskDefinitionArn}`,
+  );
   let started: StartedDeployment;
   try {
     started = await updateService(ecs, {
@@ -137,7 +150,7 @@ export async function deploy(ecs: EcsApi, io: ActionIO, request: DeployRequest):
     });
   } catch (error) {
     io.error(
-      `The service was not updated: it still runs ${request.previousTaskDefinitionArn}; ${registered.taskDefinitionArn} stays registered, unused`,
+      `The service was not updated: it still runs ${request.previousTaskDefinitionArn}${request.existing ? '' : `; ${registered.taskDefinitionArn} stays registered, unused`}`,
     );
     throw error;
   }

@@ -3,7 +3,7 @@
 // carries the error, so the caller can set outputs and the summary before failing the step.
 import type { Settings } from '../inputs/settings';
 import type { RegisterTaskDefinitionJson } from '../taskdef';
-import { deploy, type Deployed } from './deploy';
+import { deploy, type Deployed, type RegisteredTaskDefinition } from './deploy';
 import type { Preflight } from './preflight';
 import { rollback, type RollbackResult } from './rollback';
 import {
@@ -129,6 +129,8 @@ export interface RunDeploymentRequest {
   readonly preflight: Preflight;
   /** patchTaskDefinition's result. */
   readonly taskDefinition: RegisterTaskDefinitionJson;
+  /** A registered revision equal to taskDefinition, deployed instead of registering a new one. */
+  readonly existing?: RegisteredTaskDefinition;
 }
 
 export async function runDeployment(
@@ -143,6 +145,7 @@ export async function runDeployment(
     taskDefinition: request.taskDefinition,
     forceNewDeployment: settings.forceNewDeployment,
     previousTaskDefinitionArn: preflight.previousTaskDefinitionArn,
+    ...(request.existing ? { existing: request.existing } : {}),
   });
   if (!settings.waitForServiceStability) {
     deps.io.info(
