@@ -79115,6 +79115,17 @@ const HEADLINES = {
     failed: '❌ Deployment failed',
     skipped: '⏭️ Deployed without waiting: the migration result is not known',
 };
+/** The container's last log lines, folded: the error lines above are what matters first. */
+function logTailDetails(tail) {
+    return [
+        '<details><summary>Log tail</summary>',
+        '',
+        (0, render_summary_1.fence)(tail.join('\n'), 'text'),
+        '',
+        '</details>',
+        '',
+    ];
+}
 function link(label, url) {
     return url ? `[${label}](${url})` : undefined;
 }
@@ -79133,7 +79144,7 @@ function renderDeploySummary(facts) {
         if (outcome.errorLines.length > 0)
             lines.push((0, render_summary_1.fence)(outcome.errorLines.join('\n'), 'text'), '');
         if (outcome.logTail.length > 0) {
-            lines.push('<details><summary>Log tail</summary>', '', (0, render_summary_1.fence)(outcome.logTail.join('\n'), 'text'), '', '</details>', '');
+            lines.push(...logTailDetails(outcome.logTail));
         }
         else if (outcome.logProblem) {
             lines.push(`The log could not be read: ${outcome.logProblem}`, '');
@@ -79177,7 +79188,7 @@ function renderMigrationTaskFailure(facts) {
     const lines = [`## Atlas ECS deploy: ${facts.service}`, '', `### ${HEADLINES.failed}`, ''];
     lines.push((0, render_summary_1.fence)(outcome.message, 'text'), '');
     if (outcome.status === 'failed' && outcome.kind !== 'not-started' && outcome.logTail.length > 0) {
-        lines.push('<details><summary>Log tail</summary>', '', (0, render_summary_1.fence)(outcome.logTail.join('\n'), 'text'), '', '</details>', '');
+        lines.push(...logTailDetails(outcome.logTail));
     }
     lines.push('| | |', '|---|---|');
     lines.push('| Migration | failed (standalone task); the service was not updated |');

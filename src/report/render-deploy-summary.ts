@@ -32,6 +32,18 @@ const HEADLINES = {
   skipped: '⏭️ Deployed without waiting: the migration result is not known',
 } as const;
 
+/** The container's last log lines, folded: the error lines above are what matters first. */
+function logTailDetails(tail: readonly string[]): string[] {
+  return [
+    '<details><summary>Log tail</summary>',
+    '',
+    fence(tail.join('\n'), 'text'),
+    '',
+    '</details>',
+    '',
+  ];
+}
+
 function link(label: string, url: string | undefined): string | undefined {
   return url ? `[${label}](${url})` : undefined;
 }
@@ -50,14 +62,7 @@ export function renderDeploySummary(facts: DeployFacts): string {
     lines.push('');
     if (outcome.errorLines.length > 0) lines.push(fence(outcome.errorLines.join('\n'), 'text'), '');
     if (outcome.logTail.length > 0) {
-      lines.push(
-        '<details><summary>Log tail</summary>',
-        '',
-        fence(outcome.logTail.join('\n'), 'text'),
-        '',
-        '</details>',
-        '',
-      );
+      lines.push(...logTailDetails(outcome.logTail));
     } else if (outcome.logProblem) {
       lines.push(`The log could not be read: ${outcome.logProblem}`, '');
     }
@@ -119,14 +124,7 @@ export function renderMigrationTaskFailure(facts: MigrationTaskFailureFacts): st
   const lines = [`## Atlas ECS deploy: ${facts.service}`, '', `### ${HEADLINES.failed}`, ''];
   lines.push(fence(outcome.message, 'text'), '');
   if (outcome.status === 'failed' && outcome.kind !== 'not-started' && outcome.logTail.length > 0) {
-    lines.push(
-      '<details><summary>Log tail</summary>',
-      '',
-      fence(outcome.logTail.join('\n'), 'text'),
-      '',
-      '</details>',
-      '',
-    );
+    lines.push(...logTailDetails(outcome.logTail));
   }
   lines.push('| | |', '|---|---|');
   lines.push('| Migration | failed (standalone task); the service was not updated |');

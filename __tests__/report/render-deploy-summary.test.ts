@@ -1,0 +1,124 @@
+import type { DeploymentReport } from '../../src/deploy/run-deployment';
+import {
+  renderDeploySummary,
+  renderMigrationTaskFailure,
+  type DeployFacts,
+} from '../../src/report/render-deploy-summary';
+
+const NEW = 'arn:aws:ecs:us-east-1:123456789012:task-definition/api:8';
+const OLD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/api:7';
+const image = {
+  reference: 'registry.example.com/m@sha256:' + 'a'.repeat(64),
+  digest: 'sha256:' + 'a'.repeat(64),
+  platform: 'linux/amd64',
+  base: 'arigaio/atlas:latest',
+  baseDigest: 'sha256:' + 'b'.repeat(64),
+  layerDigest: 'sha256:' + 'c'.repeat(64),
+  layerSize: 4096,
+  layerUncompressedSize: 8192,
+  fileCount: 5,
+  layoutDir: '/tmp/image',
+};
+const push = {
+  alreadyPresent: false,
+  uploaded: 2,
+  mounted: 1,
+  existing: 0,
+  bytesUploaded: 5000,
+  tags: ['atlas-aaaaaaaaaaaa'],
+};
+const deployed = {
+  taskDefinitionArn: NEW,
+  registeredTaskDefinition: { family: 'api', containerDefinitions: [] },
+  deploymentId: 'ecs-svc/2',
+  deploymentCreatedAt: undefined,
+  previousTaskDefinitionArn: OLD,
+  serviceArn: 'arn:aws:ecs:us-east-1:123456789012:service/prod/api',
+};
+
+function facts(report: Partial<DeploymentReport>): DeployFacts {
+  return {
+    image,
+    push,
+    service: 'api',
+    cluster: 'prod',
+    family: 'api',
+    taskDefinitionFile: '/tmp/td.json',
+    taskDefinitionDiff: '+ x\n',
+    report: {
+      deployed,
+      outcome: undefined,
+      rollback: undefined,
+      migrationStatus: 'succeeded',
+      error: undefined,
+      ...report,
+    } as DeploymentReport,
+    links: { service: 'https://console/service' },
+  };
+}
+
+describe('renderDeploySummary', () => {
+  it('leads with success and lists what shipped', () => {
+    const md = renderDeploySummary(facts({}));
+    expect(md).toContain('### ✅ Migration applied and the service is stable');
+    expect(md).toContain(
+      '| Push | 2 blobs uploaded (4.9 KiB), 1 mounted, 0 already there; tags `atlas-aaaaaaaaaaaa` |',
+    );
+    expect(md).toContain(`| Task definition | \`${NEW}\` |`);
+    expect(md).toContain('| Console | [service](https://console/service) |');
+  });
+
+  it('shows Atlas’s error, the folded log tail and the rollback on a failed migration', () => {
+    const outcome = {
+      status: 'failed',
+      kind: 'migration',
+      exitCode: 1,
+      errorLines: ['Error: pq: column "name" already exists'],
+      logTail: ['migrating', 'Error: pq: column "name" already exists'],
+      stoppedReason: 'Essential container in task exited',
+      taskArn: 'arn:task',
+      logStream: undefined,
+      logProblem: undefined,
+      polls: 2,
+      stoppedTasks: [],
+    } as unknown as DeploymentReport['outcome'];
+    const md = renderDeploySummary(
+      facts({
+        outcome,
+        migrationStatus: 'failed',
+        error: new Error('x') as DeploymentReport['error'],
+        rollback: { rolledBack: true, taskDefinitionArn: OLD, deploymentId: 'ecs-svc/3' },
+      }),
+    );
+    expect(md).toContain('### ❌ Deployment failed');
+    expect(md).toContain('The migration container exited with code 1.');
+    expect(md).toContain('```text\nError: pq: column "name" already exists\n```');
+    expect(md).toContain('<details><summary>Log tail</summary>');
+    expect(md).toContain(`↩️ Rolled back to \`${OLD}\`.`);
+  });
+
+  it('says when the result is unknown because the step did not wait', () => {
+    const md = renderDeploySummary(facts({ migrationStatus: 'skipped' }));
+    expect(md).toContain('Deployed without waiting');
+  });
+});
+
+describe('renderMigrationTaskFailure', () => {
+  it('says the service was not updated, with the message and the tail', () => {
+    const md = renderMigrationTaskFailure({
+      service: 'api',
+      image,
+      push,
+      outcome: {
+        status: 'failed',
+        kind: 'migration',
+        message: 'Migration failed: Error: boom; the service was not updated',
+        logTail: ['Error: boom'],
+        taskDefinitionArn: 'arn:td/api-migrate:1',
+      } as never,
+    });
+    expect(md).toContain('Migration failed: Error: boom; the service was not updated');
+    expect(md).toContain('<details><summary>Log tail</summary>');
+    expect(md).toContain('| Migration task definition | `arn:td/api-migrate:1` |');
+  });
+});
