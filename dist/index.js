@@ -79491,20 +79491,8 @@ async function run(settings, deps) {
         tags,
     };
     if (revisions.migrationTask) {
-        // run-task mode: migrate once; the service is only touched when the migration succeeded.
-        const registered = await (0, deploy_1.registerTaskDefinition)(awsDeps.ecs, revisions.migrationTask);
-        io.info(`Registered the migration task definition ${registered.taskDefinitionArn}`);
-        const outcome = await io.group('Run the migration task', () => (0, run_task_1.runMigrationTask)({
-            preflight: checked,
-            taskDefinition: {
-                taskDefinitionArn: registered.taskDefinitionArn,
-                taskDefinition: revisions.migrationTask,
-            },
-            containerName: settings.containerName,
-        }, awsDeps, {
-            pollIntervalMs: settings.pollIntervalSeconds * 1000,
-            timeoutMs: settings.waitTimeoutMinutes * 60 * 1000,
-        }));
+        // run-task mode: the service is only touched when the one-off migration succeeded.
+        const outcome = await migrateOnce(settings, checked, revisions.migrationTask, awsDeps);
         if (outcome.status !== 'succeeded') {
             outputs['migration-status'] = 'failed';
             for (const [name, value] of Object.entries(outputs))
@@ -79542,6 +79530,22 @@ async function run(settings, deps) {
     if (report.error)
         throw report.error;
     return { outputs };
+}
+/** Registers the migration-only task definition and runs it once; never touches the service. */
+async function migrateOnce(settings, checked, migrationTask, deps) {
+    const registered = await (0, deploy_1.registerTaskDefinition)(deps.ecs, migrationTask);
+    deps.io.info(`Registered the migration task definition ${registered.taskDefinitionArn}`);
+    return deps.io.group('Run the migration task', () => (0, run_task_1.runMigrationTask)({
+        preflight: checked,
+        taskDefinition: {
+            taskDefinitionArn: registered.taskDefinitionArn,
+            taskDefinition: migrationTask,
+        },
+        containerName: settings.containerName,
+    }, deps, {
+        pollIntervalMs: settings.pollIntervalSeconds * 1000,
+        timeoutMs: settings.waitTimeoutMinutes * 60 * 1000,
+    }));
 }
 /**
  * A registered revision that already is exactly what this run would register (a re-run, or the

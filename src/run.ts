@@ -6,7 +6,12 @@ import { deploymentLinks } from './deploy/console-links';
 import { preflight, preflightRequest, type Preflight } from './deploy/preflight';
 import { registerTaskDefinition, type RegisteredTaskDefinition } from './deploy/deploy';
 import { deploymentOutputs, runDeployment } from './deploy/run-deployment';
-import { migrationRunTaskInput, runMigrationTask } from './deploy/run-task';
+import {
+  migrationRunTaskInput,
+  runMigrationTask,
+  type MigrationTaskDeps,
+  type MigrationTaskOutcome,
+} from './deploy/run-task';
 import { InputError } from './errors';
 import type { BuildImageOptions, BuiltImage } from './files/build-image';
 import { pushableImage } from './files/pushable-image';
@@ -229,26 +234,8 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
     tags,
   };
   if (revisions.migrationTask) {
-    // run-task mode: migrate once; the service is only touched when the migration succeeded.
-    const registered = await registerTaskDefinition(awsDeps.ecs, revisions.migrationTask);
-    io.info(`Registered the migration task definition ${registered.taskDefinitionArn}`);
-    const outcome = await io.group('Run the migration task', () =>
-      runMigrationTask(
-        {
-          preflight: checked,
-          taskDefinition: {
-            taskDefinitionArn: registered.taskDefinitionArn,
-            taskDefinition: revisions.migrationTask!,
-          },
-          containerName: settings.containerName,
-        },
-        awsDeps,
-        {
-          pollIntervalMs: settings.pollIntervalSeconds * 1000,
-          timeoutMs: settings.waitTimeoutMinutes * 60 * 1000,
-        },
-      ),
-    );
+    // run-task mode: the service is only touched when the one-off migration succeeded.
+    const outcome = await migrateOnce(settings, checked, revisions.migrationTask, awsDeps);
     if (outcome.status !== 'succeeded') {
       outputs['migration-status'] = 'failed';
       for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value);
@@ -291,6 +278,34 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
   );
   if (report.error) throw report.error;
   return { outputs };
+}
+
+/** Registers the migration-only task definition and runs it once; never touches the service. */
+async function migrateOnce(
+  settings: Settings,
+  checked: Preflight,
+  migrationTask: RegisterTaskDefinitionJson,
+  deps: MigrationTaskDeps & { readonly ecs: AwsApis['ecs'] },
+): Promise<MigrationTaskOutcome> {
+  const registered = await registerTaskDefinition(deps.ecs, migrationTask);
+  deps.io.info(`Registered the migration task definition ${registered.taskDefinitionArn}`);
+  return deps.io.group('Run the migration task', () =>
+    runMigrationTask(
+      {
+        preflight: checked,
+        taskDefinition: {
+          taskDefinitionArn: registered.taskDefinitionArn,
+          taskDefinition: migrationTask,
+        },
+        containerName: settings.containerName,
+      },
+      deps,
+      {
+        pollIntervalMs: settings.pollIntervalSeconds * 1000,
+        timeoutMs: settings.waitTimeoutMinutes * 60 * 1000,
+      },
+    ),
+  );
 }
 
 /**
