@@ -75400,8 +75400,10 @@ function parseWaitTimeout(raw, c) {
     const value = raw['wait-timeout-minutes'];
     if (!value)
         return exports.DEFAULTS.waitTimeoutMinutes;
-    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > exports.DEFAULTS.maxWaitTimeoutMinutes) {
-        c.fail('wait-timeout-minutes', `${shown(value)} is not a whole number of minutes from 1 to ${exports.DEFAULTS.maxWaitTimeoutMinutes}`, 'use e.g. 30');
+    const minutes = Number(value);
+    // Fractions are allowed (0.5 = 30 s): a short bound is what a test of the timeout path needs.
+    if (!/^\d+(\.\d+)?$/.test(value) || minutes <= 0 || minutes > exports.DEFAULTS.maxWaitTimeoutMinutes) {
+        c.fail('wait-timeout-minutes', `${shown(value)} is not a number of minutes above 0 and up to ${exports.DEFAULTS.maxWaitTimeoutMinutes}`, 'use e.g. 30');
         return exports.DEFAULTS.waitTimeoutMinutes;
     }
     return Number(value);

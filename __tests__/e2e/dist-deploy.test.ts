@@ -395,13 +395,21 @@ describe('a failed rollout after a good migration', () => {
     );
   });
 
-  // wait-timeout-minutes takes whole minutes (1 to 1440), so the bundle cannot reach its timeout
-  // without a real minute of polling, and these tests never wait for real time. The timeout path
-  // runs end to end through the real SDK against this same FakeAws (scenarios.neverFinishes, a
-  // fake clock) in __tests__/deploy/fake-aws-flow.test.ts ("times out with the last events,
-  // leaving the service as it is"), and in __tests__/deploy/watch.test.ts ("the timeout").
-  it.skip('times out when the rollout never finishes (covered at unit level, see above)', () => {
-    /* needs a real minute */
+  it('times out when the rollout never finishes, leaving the service as it is', async () => {
+    const { repository } = newRepository('timeout');
+    aws.ecs.setScenario(SERVICE, scenarios.neverFinishes(), CLUSTER);
+    const run = await runDeploy(
+      ws.dir,
+      aws,
+      // 0.01 min = 0.6 s of 0.05 s polls: the real timeout path, without a real minute.
+      deployInputs(repository, { 'wait-timeout-minutes': '0.01' }),
+    );
+    expect(run.code).toBe(1);
+    const errors = annotationText(run.errors);
+    expect(errors).toMatch(/did not finish within 0\.01 min/);
+    expect(errors).toMatch(/left as it is/);
+    // No rollback on a timeout: one UpdateService, ours.
+    expect(updatedTo()).toEqual([run.outputs['task-definition-arn']]);
   });
 });
 

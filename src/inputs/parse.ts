@@ -371,10 +371,12 @@ function parseMigrateArgs(raw: RawInputs, c: Collector): string[] {
 function parseWaitTimeout(raw: RawInputs, c: Collector): number {
   const value = raw['wait-timeout-minutes'];
   if (!value) return DEFAULTS.waitTimeoutMinutes;
-  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > DEFAULTS.maxWaitTimeoutMinutes) {
+  const minutes = Number(value);
+  // Fractions are allowed (0.5 = 30 s): a short bound is what a test of the timeout path needs.
+  if (!/^\d+(\.\d+)?$/.test(value) || minutes <= 0 || minutes > DEFAULTS.maxWaitTimeoutMinutes) {
     c.fail(
       'wait-timeout-minutes',
-      `${shown(value)} is not a whole number of minutes from 1 to ${DEFAULTS.maxWaitTimeoutMinutes}`,
+      `${shown(value)} is not a number of minutes above 0 and up to ${DEFAULTS.maxWaitTimeoutMinutes}`,
       'use e.g. 30',
     );
     return DEFAULTS.waitTimeoutMinutes;
