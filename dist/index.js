@@ -72636,6 +72636,7 @@ exports.failureHint = failureHint;
 // platform version). It is polled with DescribeTasks until it has STOPPED, within a time limit, and
 // then judged by its one container's exit code; a failure comes with Atlas's `Error:` lines and the
 // end of the container's CloudWatch log. This module never touches the service.
+const duration_1 = __nccwpck_require__(6518);
 const node_crypto_1 = __nccwpck_require__(7598);
 const errors_1 = __nccwpck_require__(3916);
 const plan_1 = __nccwpck_require__(1307);
@@ -72730,11 +72731,6 @@ function describePlacement(input) {
     }
     return parts.join('; ');
 }
-function formatDuration(ms) {
-    if (ms >= 60_000 && ms % 60_000 === 0)
-        return `${ms / 60_000} min`;
-    return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${ms} ms`;
-}
 /**
  * Runs the migration once and waits for it. Never touches the service. Resolves with the outcome
  * for anything ECS or Atlas did; rejects on an AWS call that failed (permissions, a bad parameter)
@@ -72754,7 +72750,7 @@ async function runMigrationTask(request, deps, options) {
         return notStarted(io, taskDefinitionArn, answer.failures ?? []);
     const taskArn = started.taskArn;
     const taskId = (0, log_stream_1.taskIdOf)(taskArn);
-    io.info(`Started migration task ${taskId} (${taskArn}); waiting for it to stop: every ${formatDuration(interval)}, for up to ${formatDuration(options.timeoutMs)}`);
+    io.info(`Started migration task ${taskId} (${taskArn}); waiting for it to stop: every ${(0, duration_1.formatDuration)(interval)}, for up to ${(0, duration_1.formatDuration)(options.timeoutMs)}`);
     let task = started;
     let lastStatus = task.lastStatus;
     if (lastStatus)
@@ -72841,7 +72837,7 @@ function failureHint(reason) {
     return undefined;
 }
 function timedOut(io, request, taskDefinitionArn, taskArn, task, polls, options) {
-    const message = `Migration task ${(0, log_stream_1.taskIdOf)(taskArn)} did not stop within ${formatDuration(options.timeoutMs)} (last status ${task.lastStatus ?? 'unknown'}); ${NOT_UPDATED}. The task keeps running: follow it in the ECS console, or stop it with aws ecs stop-task --cluster ${request.preflight.cluster} --task ${taskArn}`;
+    const message = `Migration task ${(0, log_stream_1.taskIdOf)(taskArn)} did not stop within ${(0, duration_1.formatDuration)(options.timeoutMs)} (last status ${task.lastStatus ?? 'unknown'}); ${NOT_UPDATED}. The task keeps running: follow it in the ECS console, or stop it with aws ecs stop-task --cluster ${request.preflight.cluster} --task ${taskArn}`;
     io.info(message);
     return {
         status: 'timeout',
@@ -73030,6 +73026,13 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.DEFAULT_MAX_CONSECUTIVE_POLL_ERRORS = void 0;
 exports.watchOptionsFromSettings = watchOptionsFromSettings;
 exports.watchDeployment = watchDeployment;
+// Our own waiter for a deployment. The SDK's waitUntilServicesStable only compares counts, so a
+// migration that fails (and takes each of its tasks down with it) looks like a slow rollout until
+// the timeout. This one reads, at every poll, the deployment's rollout state, the service events,
+// and the tasks the deployment started that have stopped: a migration container that exited
+// non-zero ends the wait at the first poll that sees its task STOPPED, with Atlas's error from the
+// container's log stream.
+const duration_1 = __nccwpck_require__(6518);
 const errors_1 = __nccwpck_require__(3916);
 const plan_1 = __nccwpck_require__(1307);
 const errors_2 = __nccwpck_require__(9378);
@@ -73055,11 +73058,6 @@ function watchOptionsFromSettings(settings, overrides = {}) {
 function formatEvent(event) {
     const at = event.createdAt ? `${event.createdAt.toISOString()} ` : '';
     return `${at}${event.message ?? ''}`;
-}
-function formatDuration(ms) {
-    if (ms >= 60_000 && ms % 60_000 === 0)
-        return `${ms / 60_000} min`;
-    return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${ms} ms`;
 }
 function eventKey(event) {
     return event.id ?? `${event.createdAt?.getTime() ?? ''}|${event.message ?? ''}`;
@@ -73097,7 +73095,7 @@ class Watcher {
         const maxErrors = this.options.maxConsecutivePollErrors ?? exports.DEFAULT_MAX_CONSECUTIVE_POLL_ERRORS;
         const deadline = now() + this.options.timeoutMs;
         let errors = 0;
-        io.info(`Watching deployment ${this.request.deploymentId} of service ${this.request.service}: every ${formatDuration(interval)}, for up to ${formatDuration(this.options.timeoutMs)}`);
+        io.info(`Watching deployment ${this.request.deploymentId} of service ${this.request.service}: every ${(0, duration_1.formatDuration)(interval)}, for up to ${(0, duration_1.formatDuration)(this.options.timeoutMs)}`);
         for (;;) {
             let outcome;
             try {
@@ -80965,6 +80963,23 @@ exports.renderTaskDefinition = renderTaskDefinition;
 /** The rendered file: two-space indent and a final newline, so it diffs cleanly in a repository. */
 function renderTaskDefinition(json) {
     return `${JSON.stringify(json, null, 2)}\n`;
+}
+
+
+/***/ }),
+
+/***/ 6518:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.formatDuration = formatDuration;
+// How the waits name a duration in their log lines: whole minutes as such, else seconds or ms.
+function formatDuration(ms) {
+    if (ms >= 60_000 && ms % 60_000 === 0)
+        return `${ms / 60_000} min`;
+    return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${ms} ms`;
 }
 
 

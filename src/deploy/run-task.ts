@@ -3,6 +3,7 @@
 // platform version). It is polled with DescribeTasks until it has STOPPED, within a time limit, and
 // then judged by its one container's exit code; a failure comes with Atlas's `Error:` lines and the
 // end of the container's CloudWatch log. This module never touches the service.
+import { formatDuration } from '../util/duration';
 import { randomUUID } from 'node:crypto';
 import type {
   CapacityProviderStrategyItem,
@@ -240,11 +241,6 @@ function describePlacement(input: RunTaskRequest): string {
     if (awsvpc.assignPublicIp) parts.push(`public IP ${awsvpc.assignPublicIp}`);
   }
   return parts.join('; ');
-}
-
-function formatDuration(ms: number): string {
-  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
-  return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${ms} ms`;
 }
 
 /**

@@ -4,6 +4,7 @@
 // and the tasks the deployment started that have stopped: a migration container that exited
 // non-zero ends the wait at the first poll that sees its task STOPPED, with Atlas's error from the
 // container's log stream.
+import { formatDuration } from '../util/duration';
 import type { Deployment, Service, ServiceEvent, Task } from '@aws-sdk/client-ecs';
 import { errorMessage } from '../errors';
 import type { Settings } from '../inputs/settings';
@@ -136,11 +137,6 @@ export function watchOptionsFromSettings(
 function formatEvent(event: ServiceEvent): string {
   const at = event.createdAt ? `${event.createdAt.toISOString()} ` : '';
   return `${at}${event.message ?? ''}`;
-}
-
-function formatDuration(ms: number): string {
-  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
-  return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${ms} ms`;
 }
 
 function eventKey(event: ServiceEvent): string {
