@@ -39,7 +39,10 @@ export class RemoteError extends Error {
     readonly causeMessage: string,
     readonly fix?: string,
   ) {
-    super(`${operation} on ${target} failed: ${causeMessage}${fix ? `. Fix: ${fix}` : ''}`);
+    // AWS's own messages end with a period ("Cluster not found."); one is enough before the fix.
+    super(
+      `${operation} on ${target} failed: ${fix ? `${causeMessage.replace(/\.+$/, '')}. Fix: ${fix}` : causeMessage}`,
+    );
     this.name = 'RemoteError';
   }
 }

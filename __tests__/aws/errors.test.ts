@@ -152,7 +152,7 @@ describe('wrapAwsError', () => {
     expect(wrapped).toBeInstanceOf(RemoteError);
     expect(wrapped).toBeInstanceOf(AwsCallError);
     expect(wrapped.message).toBe(
-      "ecs:DescribeServices on service web in cluster prod failed: ServiceNotFoundException: Service not found.. Fix: check the 'service' and 'cluster' inputs: the service must run in that cluster, in this account and region",
+      "ecs:DescribeServices on service web in cluster prod failed: ServiceNotFoundException: Service not found. Fix: check the 'service' and 'cluster' inputs: the service must run in that cluster, in this account and region",
     );
     expect(wrapped).toMatchObject({
       code: 'ServiceNotFoundException',

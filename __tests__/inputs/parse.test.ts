@@ -2,7 +2,15 @@ import { InputError, ValidationErrors } from '../../src/errors';
 import { parseInputs, type RawInputs } from '../../src/inputs/parse';
 
 const workspace = '/repo';
-const files = new Set(['/repo/td.json', '/repo/deploy/task-def', '/tmp/rendered.json']);
+const files = new Set([
+  '/repo/td.json',
+  '/repo/deploy/task-def',
+  '/tmp/rendered.json',
+  // The marker files of the OCI image layouts the cases name.
+  '/repo/examples/base-image/oci-layout',
+  '/abs/base/oci-layout',
+  '/repo/base/oci-layout',
+]);
 const ctx = { workspace, isFile: (p: string) => files.has(p) };
 const base: RawInputs = {
   service: 'api',
@@ -234,6 +242,12 @@ describe('parseInputs rejects bad values with the input, the value and the fix',
       { 'atlas-image': 'oci-layout://' },
       'atlas-image',
       /names no directory/,
+    ],
+    [
+      'oci layout dir that is not a layout',
+      { 'atlas-image': 'oci-layout://no-layout:latest' },
+      'atlas-image',
+      /"oci-layout:\/\/no-layout:latest": \/repo\/no-layout is not an OCI image layout \(it has no oci-layout file\)/,
     ],
     [
       'oci layout with bad tag',

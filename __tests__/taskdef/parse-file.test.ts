@@ -129,6 +129,13 @@ describe('parseTaskDefinitionFile: content', () => {
     );
   });
 
+  it('rejects JSON that is not a task definition with one problem, naming its keys', () => {
+    const error = parseError(JSON.stringify({ name: 'web', version: 2 }));
+    expect(error.message).toBe(
+      'deploy/taskdef.json:1:1: has neither "family" nor "containerDefinitions", so it is not a task definition (its keys: "name", "version"). Fix: give the task definition itself (`aws ecs describe-task-definition --task-definition <family> --query taskDefinition`) or the whole describe-task-definition output',
+    );
+  });
+
   it('rejects a file without family', () => {
     const error = parseError(
       JSON.stringify({ containerDefinitions: MINIMAL.containerDefinitions }),

@@ -3,6 +3,8 @@
 // clients; tests pass plain objects. Every method rejects with an AwsCallError (errors.ts).
 import type { GetLogEventsRequest, GetLogEventsResponse } from '@aws-sdk/client-cloudwatch-logs';
 import type {
+  DescribeRepositoriesRequest,
+  DescribeRepositoriesResponse,
   GetAuthorizationTokenRequest,
   GetAuthorizationTokenResponse,
 } from '@aws-sdk/client-ecr';
@@ -62,6 +64,11 @@ export interface EcrAuthApi {
   ): Promise<GetAuthorizationTokenResponse>;
 }
 
+/** An ECR registry's repositories: the pre-flight checks that the push target exists. */
+export interface EcrRepositoriesApi {
+  describeRepositories(input: DescribeRepositoriesRequest): Promise<DescribeRepositoriesResponse>;
+}
+
 /** Everything deploy/ needs, with clients for other regions where a resource names its own. */
 export interface AwsApis {
   readonly ecs: EcsApi & EcsTaskRunnerApi;
@@ -71,4 +78,6 @@ export interface AwsApis {
   logsInRegion(region: string): LogsApi;
   /** ECR in `region`: a registry host names its region, and its token only works there. */
   ecrAuthInRegion(region: string): EcrAuthApi;
+  /** ECR's repositories in `region` (the region of the image-repository host). */
+  ecrInRegion(region: string): EcrRepositoriesApi;
 }

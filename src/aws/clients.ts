@@ -3,7 +3,11 @@
 // passes an endpoint or credentials. Adds a user agent and the SDK's standard retry, and adapts the
 // clients to the narrow interfaces in api.ts, wrapping every error into an AwsCallError.
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
+import {
+  DescribeRepositoriesCommand,
+  ECRClient,
+  GetAuthorizationTokenCommand,
+} from '@aws-sdk/client-ecr';
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
@@ -15,10 +19,26 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { AwsApis, EcrAuthApi, EcsApi, EcsTaskRunnerApi, LogsApi, SecretsApi } from './api';
+import type {
+  AwsApis,
+  EcrAuthApi,
+  EcrRepositoriesApi,
+  EcsApi,
+  EcsTaskRunnerApi,
+  LogsApi,
+  SecretsApi,
+} from './api';
 import { wrapAwsError, type CallContext } from './errors';
 
-export type { AwsApis, EcrAuthApi, EcsApi, EcsTaskRunnerApi, LogsApi, SecretsApi } from './api';
+export type {
+  AwsApis,
+  EcrAuthApi,
+  EcrRepositoriesApi,
+  EcsApi,
+  EcsTaskRunnerApi,
+  LogsApi,
+  SecretsApi,
+} from './api';
 
 /** Attempts per call, the first included: ride out a burst of throttling while polling. */
 export const DEFAULT_MAX_ATTEMPTS = 5;
@@ -214,6 +234,19 @@ export function createEcrAuthApi(client: ECRClient, region?: string): EcrAuthApi
   };
 }
 
+export function createEcrRepositoriesApi(client: ECRClient, region?: string): EcrRepositoriesApi {
+  return {
+    describeRepositories: (input) =>
+      call(
+        {
+          operation: 'ecr:DescribeRepositories',
+          target: `repository ${(input.repositoryNames ?? []).join(', ')} in ECR${input.registryId ? ` of account ${input.registryId}` : ''}${region ? ` in ${region}` : ''}`,
+        },
+        () => client.send(new DescribeRepositoriesCommand(input)),
+      ),
+  };
+}
+
 /** The interfaces over a set of clients; per-region APIs are created on first use and reused. */
 export function createAwsApis(clients: AwsClients): AwsApis {
   return {
@@ -222,5 +255,8 @@ export function createAwsApis(clients: AwsClients): AwsApis {
     secrets: createSecretsApi(clients.secretsManager),
     logsInRegion: perRegion((region) => createLogsApi(clients.logsInRegion(region))),
     ecrAuthInRegion: perRegion((region) => createEcrAuthApi(clients.ecrInRegion(region), region)),
+    ecrInRegion: perRegion((region) =>
+      createEcrRepositoriesApi(clients.ecrInRegion(region), region),
+    ),
   };
 }

@@ -1,5 +1,6 @@
 // Everything checked before the first write: the service exists, is ACTIVE and rolled out by ECS;
-// the task definition to patch; the database URL secret; the execution role that secrets need.
+// the task definition to patch; the database URL secret; the execution role that secrets need;
+// the ECR repository the image goes to (when image-repository is an ECR host).
 // Read-only by construction: it only has Describe* calls to make. Independent problems are
 // reported together.
 import type {
@@ -11,7 +12,9 @@ import type {
 import { InputError, ValidationErrors } from '../errors';
 import type { Settings, TaskDefinitionSource } from '../inputs/settings';
 import type { DescribedTaskDefinition } from '../taskdef';
-import type { EcsApi, SecretsApi } from '../aws/api';
+import type { EcrRepositoriesApi, EcsApi, SecretsApi } from '../aws/api';
+import { isAwsError } from '../aws/errors';
+import { parseEcrHost, parseRepository } from '../registry/reference';
 import {
   checkService,
   describeTaskDefinition,
@@ -29,6 +32,8 @@ export interface PreflightRequest {
   readonly taskDefinitionFile?: DescribedTaskDefinition;
   /** Name, ARN or `ARN:json-key:stage:id` of the database URL secret. */
   readonly databaseUrlSecret?: string;
+  /** Where the image is pushed; an ECR repository is checked to exist. */
+  readonly imageRepository?: string;
 }
 
 export interface Preflight {
@@ -62,11 +67,16 @@ export interface Preflight {
 export interface PreflightApis {
   readonly ecs: EcsApi;
   readonly secrets: SecretsApi;
+  /** Needed only when the request's imageRepository is an ECR host. */
+  ecrInRegion?(region: string): EcrRepositoriesApi;
 }
 
 /** The request from the settings; `file` is the parsed task definition file, if that is the source. */
 export function preflightRequest(
-  settings: Pick<Settings, 'cluster' | 'service' | 'taskDefinition' | 'databaseUrlSecret'>,
+  settings: Pick<
+    Settings,
+    'cluster' | 'service' | 'taskDefinition' | 'databaseUrlSecret' | 'imageRepository'
+  >,
   file?: DescribedTaskDefinition,
 ): PreflightRequest {
   if (!settings.service) {
@@ -82,6 +92,7 @@ export function preflightRequest(
     taskDefinition: settings.taskDefinition,
     ...(file ? { taskDefinitionFile: file } : {}),
     ...(settings.databaseUrlSecret ? { databaseUrlSecret: settings.databaseUrlSecret } : {}),
+    ...(settings.imageRepository ? { imageRepository: settings.imageRepository } : {}),
   };
 }
 
@@ -124,10 +135,13 @@ export async function preflight(
           )
         : settle(describeTaskDefinition(apis.ecs, taskDefinitionIdentifier(source, undefined)!));
 
-  const [service, secretResult, tdResult] = await Promise.all([
+  const repository = settle(checkEcrRepository(request.imageRepository, apis));
+
+  const [service, secretResult, tdResult, repositoryResult] = await Promise.all([
     settle(serviceCheck),
     secret,
     taskDefinition,
+    repository,
   ]);
 
   const problems: Error[] = [];
@@ -135,6 +149,7 @@ export async function preflight(
   else problems.push(...service.value.problems);
   if (!secretResult.ok) problems.push(secretResult.error);
   if (tdResult && !tdResult.ok) problems.push(tdResult.error);
+  if (!repositoryResult.ok) problems.push(repositoryResult.error);
 
   const described = tdResult?.ok ? tdResult.value : undefined;
   const resolvedSecret = secretResult.ok ? secretResult.value : undefined;
@@ -184,8 +199,48 @@ export async function preflight(
     taskDefinition: described,
     taskDefinitionLabel: label,
     databaseUrlSecretValueFrom: resolvedSecret?.valueFrom,
-    warnings: serviceWarnings(svc),
+    warnings: [
+      ...serviceWarnings(svc),
+      ...(repositoryResult.ok && repositoryResult.value ? [repositoryResult.value] : []),
+    ],
   };
+}
+
+/**
+ * An ECR image-repository must exist before anything is built or pushed: ECR does not create a
+ * repository on push, and learning it from a refused upload comes after the build. Resolves to a
+ * warning when the check itself is not allowed (the push still tells), to nothing otherwise.
+ */
+export async function checkEcrRepository(
+  imageRepository: string | undefined,
+  apis: PreflightApis,
+): Promise<string | undefined> {
+  const parsed = imageRepository ? parseRepository(imageRepository) : undefined;
+  const ecr = parsed ? parseEcrHost(parsed.registry) : undefined;
+  if (!parsed || !ecr) return undefined;
+  if (!apis.ecrInRegion) {
+    throw new Error('preflight: an ECR image-repository needs the ECR API of its region');
+  }
+  const name = parsed.repository;
+  try {
+    await apis.ecrInRegion(ecr.region).describeRepositories({
+      registryId: ecr.accountId,
+      repositoryNames: [name],
+    });
+    return undefined;
+  } catch (error) {
+    if (isAwsError(error, 'RepositoryNotFoundException')) {
+      throw new InputError(
+        'image-repository',
+        `no ECR repository ${JSON.stringify(name)} in account ${ecr.accountId}, region ${ecr.region} (${parsed.registry}); ECR does not create one on push`,
+        `create it (aws ecr create-repository --repository-name ${name} --region ${ecr.region}), or check the name, the account and the region in the host`,
+      );
+    }
+    if (isAwsError(error, 'AccessDeniedException')) {
+      return `could not check that the ECR repository ${JSON.stringify(name)} exists in account ${ecr.accountId}, region ${ecr.region}: ecr:DescribeRepositories is not allowed (the push will tell); allow it on the repository to have a missing one reported before the build`;
+    }
+    throw error;
+  }
 }
 
 function serviceWarnings(service: Service): string[] {

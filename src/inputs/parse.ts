@@ -215,6 +215,15 @@ function parseBaseImage(
       );
     }
     const absolute = path.resolve(ctx.workspace, layoutPath);
+    // Every OCI image layout has this marker file; checked here so a wrong path is reported with
+    // the other inputs, before any AWS call.
+    if (!ctx.isFile(path.join(absolute, 'oci-layout'))) {
+      return c.fail(
+        'atlas-image',
+        `${shown(value)}: ${absolute} is not an OCI image layout (it has no oci-layout file)`,
+        'point it at an OCI image layout directory, relative to the repository root (e.g. made by `skopeo copy docker://arigaio/atlas:latest oci:<dir>:latest`), or use a registry reference such as arigaio/atlas:latest',
+      );
+    }
     return { kind: 'oci-layout', path: absolute, ...(tag ? { tag } : {}) };
   }
   if (!parseImageReference(value)) {

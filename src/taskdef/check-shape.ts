@@ -105,6 +105,18 @@ export function checkTaskDefinitionShape(td: JsonObject, locate: Locate): Error[
     }
   };
 
+  if (td.family === undefined && td.containerDefinitions === undefined) {
+    // Some other JSON file (a package.json, a container definition alone...): one message for
+    // that, not one per missing field.
+    const keys = Object.keys(td).slice(0, 5);
+    return [
+      new FileProblem(
+        locate([]),
+        `has neither "family" nor "containerDefinitions", so it is not a task definition${keys.length > 0 ? ` (its keys: ${keys.map((k) => JSON.stringify(k)).join(', ')})` : ''}`,
+        'give the task definition itself (`aws ecs describe-task-definition --task-definition <family> --query taskDefinition`) or the whole describe-task-definition output',
+      ),
+    ];
+  }
   if (!hasKind(td.family, 'non-empty string')) {
     errors.push(
       new FileProblem(

@@ -62,23 +62,39 @@ export class FakeLogs {
 }
 
 export class FakeSecrets {
-  private readonly secrets: { name: string; arn: string; deleted: boolean }[] = [];
+  private readonly secrets: { name: string; arn: string; deleted: boolean; value: string }[] = [];
 
   constructor(
     private readonly region: string,
     private readonly clock: LogicalClock,
   ) {}
 
-  /** Adds a secret; returns its full ARN (with the six random characters ECS wants). */
-  add(name: string, options: { deleted?: boolean } = {}): string {
+  /**
+   * Adds a secret; returns its full ARN (with the six random characters ECS wants). Its value is
+   * only served by GetSecretValue, which the action never needs (ECS resolves the secret itself):
+   * the secret audit plants a recognisable value here to prove it never reaches any output.
+   */
+  add(name: string, options: { deleted?: boolean; value?: string } = {}): string {
     const suffix = 'AbC123';
     const arn = `arn:aws:secretsmanager:${this.region}:${ACCOUNT_ID}:secret:${name}-${suffix}`;
-    this.secrets.push({ name, arn, deleted: options.deleted ?? false });
+    this.secrets.push({
+      name,
+      arn,
+      deleted: options.deleted ?? false,
+      value: options.value ?? 'postgres://app:fake-password@db.internal:5432/app',
+    });
     return arn;
   }
 
+  /** Replaces the value (SecretString) of a secret added before. */
+  setValue(name: string, value: string): void {
+    const secret = this.secrets.find((s) => s.name === name);
+    if (!secret) throw new Error(`FakeSecrets: no secret ${name}`);
+    secret.value = value;
+  }
+
   handle(operation: string, body: JsonBody): JsonBody {
-    if (operation !== 'DescribeSecret') {
+    if (operation !== 'DescribeSecret' && operation !== 'GetSecretValue') {
       throw new AwsFault(
         'UnknownOperationException',
         `fake Secrets Manager does not implement ${operation}`,
@@ -98,27 +114,48 @@ export class FakeSecrets {
         "Secrets Manager can't find the specified secret.",
       );
     }
+    const versionId = 'a1b2c3d4-0000-4000-8000-000000000001';
+    if (operation === 'GetSecretValue') {
+      return {
+        ARN: secret.arn,
+        Name: secret.name,
+        VersionId: versionId,
+        SecretString: secret.value,
+        VersionStages: ['AWSCURRENT'],
+        CreatedDate: this.clock.now() - 3_600,
+      };
+    }
     return {
       ARN: secret.arn,
       Name: secret.name,
       CreatedDate: this.clock.now() - 86_400,
       LastChangedDate: this.clock.now() - 3_600,
       ...(secret.deleted ? { DeletedDate: this.clock.now() - 60 } : {}),
-      VersionIdsToStages: { 'a1b2c3d4-0000-4000-8000-000000000001': ['AWSCURRENT'] },
+      VersionIdsToStages: { [versionId]: ['AWSCURRENT'] },
     };
   }
 }
 
 export class FakeEcr {
-  /** The password every token carries; tests assert it was masked. */
+  /**
+   * The password every token carries (the token is base64 of `AWS:<password>`); tests assert it
+   * was masked, and the secret audit plants a random one here.
+   */
   password = 'ecr-password-0123456789abcdef';
+  /** GetAuthorizationToken answers so far: how many tokens reached the caller. */
+  tokensIssued = 0;
+
+  /** Repository names DescribeRepositories finds; any other name is RepositoryNotFoundException. */
+  readonly repositories = new Set<string>();
 
   constructor(private readonly clock: LogicalClock) {}
 
-  handle(operation: string, _body: JsonBody, region: string): JsonBody {
+  handle(operation: string, body: JsonBody, region: string): JsonBody {
+    if (operation === 'DescribeRepositories') return this.describeRepositories(body, region);
     if (operation !== 'GetAuthorizationToken') {
       throw new AwsFault('UnknownOperationException', `fake ECR does not implement ${operation}`);
     }
+    this.tokensIssued++;
     return {
       authorizationData: [
         {
@@ -127,6 +164,26 @@ export class FakeEcr {
           proxyEndpoint: `https://${ACCOUNT_ID}.dkr.ecr.${region}.amazonaws.com`,
         },
       ],
+    };
+  }
+
+  private describeRepositories(body: JsonBody, region: string): JsonBody {
+    const registryId = str(body, 'registryId') ?? ACCOUNT_ID;
+    const names = Array.isArray(body.repositoryNames) ? (body.repositoryNames as string[]) : [];
+    const missing = names.find((name) => registryId !== ACCOUNT_ID || !this.repositories.has(name));
+    if (missing !== undefined) {
+      throw new AwsFault(
+        'RepositoryNotFoundException',
+        `The repository with name '${missing}' does not exist in the registry with id '${registryId}'`,
+      );
+    }
+    return {
+      repositories: names.map((name) => ({
+        repositoryName: name,
+        registryId,
+        repositoryArn: `arn:aws:ecr:${region}:${registryId}:repository/${name}`,
+        repositoryUri: `${registryId}.dkr.ecr.${region}.amazonaws.com/${name}`,
+      })),
     };
   }
 }
