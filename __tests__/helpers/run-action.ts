@@ -2,9 +2,10 @@
 // variables (upper-cased, dashes kept), outputs through the GITHUB_OUTPUT file, the job summary
 // through GITHUB_STEP_SUMMARY, and a fresh process with a minimal environment.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 
 export const DIST = path.resolve(__dirname, '..', '..', 'dist', 'index.js');
 
@@ -17,6 +18,27 @@ export interface ActionRun {
   /** Lines the runner turns into error annotations (`::error ...::message`). */
   errors: string[];
   warnings: string[];
+  /** The GITHUB_OUTPUT file exactly as the run wrote it. */
+  outputFile: string;
+  /** With `captureFiles`: every file the run wrote, read before anything is cleaned up. */
+  files?: WrittenFile[];
+}
+
+/** A file a run wrote; gzip files (image layers) are decompressed, binary bytes kept as latin1. */
+export interface WrittenFile {
+  path: string;
+  text: string;
+}
+
+export interface RunActionOptions {
+  workspace: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  /**
+   * Read every file the run wrote — under RUNNER_TEMP (rendered task definitions, the OCI layout)
+   * and in the scratch home (anything but the output and summary files) — into `files`.
+   */
+  captureFiles?: boolean;
 }
 
 /** Reads the heredoc blocks `name<<DELIM\nvalue\nDELIM` that @actions/core writes. */
@@ -36,7 +58,7 @@ export function parseOutputFile(text: string): Record<string, string> {
 
 export async function runAction(
   inputs: Record<string, string>,
-  options: { workspace: string; env?: Record<string, string>; timeoutMs?: number },
+  options: RunActionOptions,
 ): Promise<ActionRun> {
   const scratch = mkdtempSync(path.join(tmpdir(), 'atlas-ecs-run-'));
   const outputFile = path.join(scratch, 'output');
@@ -66,16 +88,46 @@ export async function runAction(
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     clearTimeout(timer);
     const lines = stdout.split('\n');
+    const outputText = readFileSync(outputFile, 'utf8');
     return {
       code,
       stdout,
       stderr,
-      outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
+      outputs: parseOutputFile(outputText),
       summary: readFileSync(summaryFile, 'utf8'),
       errors: lines.filter((l) => l.startsWith('::error')),
       warnings: lines.filter((l) => l.startsWith('::warning')),
+      outputFile: outputText,
+      ...(options.captureFiles
+        ? {
+            files: [
+              ...readTree(env.RUNNER_TEMP!),
+              ...readTree(scratch).filter((f) => f.path !== outputFile && f.path !== summaryFile),
+            ],
+          }
+        : {}),
     };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** Every regular file under `dir` (none when it does not exist), gzip ones decompressed. */
+export function readTree(dir: string): WrittenFile[] {
+  if (!existsSync(dir)) return [];
+  const files: WrittenFile[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    let bytes = readFileSync(file);
+    if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+      try {
+        bytes = gunzipSync(bytes);
+      } catch {
+        // Not gzip after all: search the bytes as they are.
+      }
+    }
+    files.push({ path: file, text: bytes.toString('latin1') });
+  }
+  return files;
 }
