@@ -71744,19 +71744,20 @@ function wrapAwsError(error, context) {
 /***/ }),
 
 /***/ 6888:
-/***/ ((__unused_webpack_module, exports) => {
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
-// Reading Atlas's output in a container's log events. Pure: messages in, lines out.
-//
-// `atlas migrate apply` writes its failure to stderr as `Error: <cause>`; with
-// `--format '{{ json . }}'` the report on stdout carries the same cause in a top-level "Error" field.
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MAX_LINE_LENGTH = exports.DEFAULT_TAIL_LINES = void 0;
 exports.logLines = logLines;
 exports.extractAtlasErrors = extractAtlasErrors;
 exports.logTail = logTail;
+// Reading Atlas's output in a container's log events. Pure: messages in, lines out.
+//
+// `atlas migrate apply` writes its failure to stderr as `Error: <cause>`; with
+// `--format '{{ json . }}'` the report on stdout carries the same cause in a top-level "Error" field.
+const url_password_1 = __nccwpck_require__(2517);
 /** Lines kept from the end of a failed migration's log. */
 exports.DEFAULT_TAIL_LINES = 50;
 /** Longer lines are cut: a statement in an error can be a whole migration file. */
@@ -71770,14 +71771,15 @@ function cut(line) {
 }
 /**
  * Log event messages as lines: an event may hold several lines (or a trailing newline), colour
- * codes are dropped, and trailing blank lines are not kept.
+ * codes are dropped, trailing blank lines are not kept, and database passwords are hidden: Atlas
+ * quotes the URL it failed to connect to, and these lines go to annotations and the summary.
  */
 function logLines(messages) {
     const lines = [];
     for (const message of messages) {
         const text = message.replace(ANSI_ESCAPE, '').replace(/\r?\n$/, '');
         for (const line of text.split(/\r?\n|\r/))
-            lines.push(line.trimEnd());
+            lines.push((0, url_password_1.redactPasswordsInText)(line.trimEnd()));
     }
     while (lines.length > 0 && lines[lines.length - 1] === '')
         lines.pop();
@@ -75405,15 +75407,28 @@ function parseAppContainers(raw, migrationContainer, c) {
     }
     return names;
 }
+/**
+ * A connection string rather than a secret name: a URL (`postgres://…`, `jdbc:mysql://…`), a
+ * key=value DSN with a password, or Go's MySQL form `user:pass@tcp(host)/db`. Secret names and
+ * ARNs never hold `://`, `password=`, or a `:` before an `@`.
+ */
+function looksLikeConnectionString(value) {
+    if (value.includes('://'))
+        return true;
+    if (/(?:^|[\s;?&])(?:password|passwd|pwd)\s*=/i.test(value))
+        return true;
+    const at = value.indexOf('@');
+    return !value.startsWith('arn:') && at > 0 && value.lastIndexOf(':', at) !== -1;
+}
 function parseSecret(raw, c) {
     const value = raw['database-url-secret'];
     if (!value)
         return undefined;
     if (value.startsWith('arn:') ? SECRET_ARN_RE.test(value) : SECRET_NAME_RE.test(value))
         return value;
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
-        // Looks like the database URL itself: never echo it.
-        return c.fail('database-url-secret', 'looks like a database URL, not a secret name (value hidden)', 'store the URL in Secrets Manager and give the secret name or ARN here; rotate the credential if it was committed');
+    if (looksLikeConnectionString(value)) {
+        // The database URL or DSN itself: never echo it.
+        return c.fail('database-url-secret', 'looks like a database URL or connection string, not a secret name (value hidden)', 'store the URL in Secrets Manager and give the secret name or ARN here; rotate the credential if it was committed');
     }
     return c.fail('database-url-secret', `${shown(value)} is neither a Secrets Manager secret name nor an ARN`, 'use the secret name, its ARN, or ARN:json-key:: for a key of a JSON secret');
 }
@@ -76961,6 +76976,7 @@ function snapshot(running) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.REDACTED = void 0;
 exports.redactUrlPassword = redactUrlPassword;
+exports.redactPasswordsInText = redactPasswordsInText;
 exports.REDACTED = '***';
 const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
 const PASSWORD_PARAM = /([?&](?:password|passwd|pwd|pass)=)([^&#]+)/gi;
@@ -77008,6 +77024,20 @@ function userinfoSpan(url, start) {
     const beforeQuery = query === -1 ? -1 : url.lastIndexOf('@', query - 1);
     const end = beforeQuery >= start ? beforeQuery : url.lastIndexOf('@');
     return end >= start ? { start, end } : undefined;
+}
+/** A URL anywhere in free text: a scheme, `://`, then up to whitespace or a quote. */
+const URL_IN_TEXT = /[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^\s'"<>`]+/g;
+/** `password=…` in a key=value DSN (`host=db user=app password=… dbname=app`), quoted or not. */
+const PASSWORD_PAIR = /\b((?:password|passwd|pwd)\s*=\s*)('[^']*'|"[^"]*"|[^\s&;,]+)/gi;
+/**
+ * `text` (a log line, an error message) with the password of every database URL in it, and of
+ * every `password=` pair, replaced by `***`. For text the action did not write itself, such as
+ * Atlas's log, which quotes the URL it could not connect to.
+ */
+function redactPasswordsInText(text) {
+    return text
+        .replace(URL_IN_TEXT, (url) => redactUrlPassword(url) ?? url)
+        .replace(PASSWORD_PAIR, (_match, key) => `${key}${exports.REDACTED}`);
 }
 function firstOf(text, from, characters) {
     for (let i = from; i < text.length; i++)

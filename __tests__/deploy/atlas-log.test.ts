@@ -28,6 +28,12 @@ describe('logLines', () => {
     expect(logLines(['\u001b[31mError:\u001b[0m boom   '])).toEqual(['Error: boom']);
   });
 
+  it('hides the password of a database URL that Atlas quotes', () => {
+    expect(logLines(['Error: connecting to postgres://app:s3cr3t@db:5432/app: refused'])).toEqual([
+      'Error: connecting to postgres://app:***@db:5432/app: refused',
+    ]);
+  });
+
   it('gives nothing for no events', () => {
     expect(logLines([])).toEqual([]);
     expect(logLines(['', '\n'])).toEqual([]);

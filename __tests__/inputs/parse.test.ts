@@ -440,6 +440,23 @@ describe('parseInputs rejects bad values with the input, the value and the fix',
     expect(error!.message).toMatch(/value hidden/);
   });
 
+  it.each([
+    ['a JDBC URL', 'jdbc:postgresql://db:5432/app?user=app&password=hunter2'],
+    ['a key=value DSN', 'host=db user=app password=hunter2 dbname=app'],
+    ["Go's MySQL DSN", 'app:hunter2@tcp(db:3306)/app'],
+    ['user:password@host without a scheme', 'app:hunter2@db:5432/app'],
+  ])('never echoes %s given in place of a secret name', (_label, value) => {
+    const [error] = errorsOf({ 'database-url-secret': value });
+    expect(error!.input).toBe('database-url-secret');
+    expect(error!.message).not.toContain('hunter2');
+    expect(error!.message).toMatch(/value hidden/);
+  });
+
+  it('still shows a mistyped secret name, which is no secret', () => {
+    const [error] = errorsOf({ 'database-url-secret': 'prod db url' });
+    expect(error!.message).toContain('"prod db url"');
+  });
+
   it('reports every problem at once', () => {
     const errors = errorsOf({
       cluster: 'a b',

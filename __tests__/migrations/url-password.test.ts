@@ -1,4 +1,4 @@
-import { redactUrlPassword } from '../../src/migrations/url-password';
+import { redactPasswordsInText, redactUrlPassword } from '../../src/migrations/url-password';
 
 describe('redactUrlPassword', () => {
   it.each([
@@ -35,5 +35,34 @@ describe('redactUrlPassword', () => {
     'not a url',
   ])('finds no password in %s', (url) => {
     expect(redactUrlPassword(url)).toBeUndefined();
+  });
+});
+
+describe('redactPasswordsInText', () => {
+  it.each([
+    [
+      'Error: connecting to postgres://app:s3cr3t@db.internal:5432/app: dial tcp: no such host',
+      'Error: connecting to postgres://app:***@db.internal:5432/app: dial tcp: no such host',
+    ],
+    [
+      'url "mysql://root:pw@tcp(db:3306)/app" and "postgres://u:x@h/d"',
+      'url "mysql://root:***@tcp(db:3306)/app" and "postgres://u:***@h/d"',
+    ],
+    [
+      'jdbc:postgresql://db/app?user=app&password=s3cr3t failed',
+      'jdbc:postgresql://db/app?user=app&password=*** failed',
+    ],
+    [
+      'dsn host=db user=app password=s3cr3t dbname=app',
+      'dsn host=db user=app password=*** dbname=app',
+    ],
+    ["dsn password='with space' port=5432", 'dsn password=*** port=5432'],
+  ])('hides the password in %s', (text, redacted) => {
+    expect(redactPasswordsInText(text)).toBe(redacted);
+  });
+
+  it('leaves text without a password as it is', () => {
+    const text = 'Migrating to version 2 from 1 (1 migrations in total): file://migrations';
+    expect(redactPasswordsInText(text)).toBe(text);
   });
 });

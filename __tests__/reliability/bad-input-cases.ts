@@ -236,7 +236,7 @@ const inputCases: BadInputCase[] = [
     inputs: { 'database-url-secret': PASTED_URL },
     secret: 'pasted-url-password-91c2',
     expect:
-      /^Input 'database-url-secret': looks like a database URL, not a secret name \(value hidden\)\. Fix: store the URL in Secrets Manager/,
+      /^Input 'database-url-secret': looks like a database URL or connection string, not a secret name \(value hidden\)\. Fix: store the URL in Secrets Manager/,
   },
   {
     category: 'inputs',

@@ -2,6 +2,7 @@
 //
 // `atlas migrate apply` writes its failure to stderr as `Error: <cause>`; with
 // `--format '{{ json . }}'` the report on stdout carries the same cause in a top-level "Error" field.
+import { redactPasswordsInText } from '../migrations/url-password';
 
 /** Lines kept from the end of a failed migration's log. */
 export const DEFAULT_TAIL_LINES = 50;
@@ -19,13 +20,14 @@ function cut(line: string): string {
 
 /**
  * Log event messages as lines: an event may hold several lines (or a trailing newline), colour
- * codes are dropped, and trailing blank lines are not kept.
+ * codes are dropped, trailing blank lines are not kept, and database passwords are hidden: Atlas
+ * quotes the URL it failed to connect to, and these lines go to annotations and the summary.
  */
 export function logLines(messages: readonly string[]): string[] {
   const lines: string[] = [];
   for (const message of messages) {
     const text = message.replace(ANSI_ESCAPE, '').replace(/\r?\n$/, '');
-    for (const line of text.split(/\r?\n|\r/)) lines.push(line.trimEnd());
+    for (const line of text.split(/\r?\n|\r/)) lines.push(redactPasswordsInText(line.trimEnd()));
   }
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   return lines;

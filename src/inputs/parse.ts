@@ -305,16 +305,28 @@ function parseAppContainers(raw: RawInputs, migrationContainer: string, c: Colle
   return names;
 }
 
+/**
+ * A connection string rather than a secret name: a URL (`postgres://…`, `jdbc:mysql://…`), a
+ * key=value DSN with a password, or Go's MySQL form `user:pass@tcp(host)/db`. Secret names and
+ * ARNs never hold `://`, `password=`, or a `:` before an `@`.
+ */
+function looksLikeConnectionString(value: string): boolean {
+  if (value.includes('://')) return true;
+  if (/(?:^|[\s;?&])(?:password|passwd|pwd)\s*=/i.test(value)) return true;
+  const at = value.indexOf('@');
+  return !value.startsWith('arn:') && at > 0 && value.lastIndexOf(':', at) !== -1;
+}
+
 function parseSecret(raw: RawInputs, c: Collector): string | undefined {
   const value = raw['database-url-secret'];
   if (!value) return undefined;
   if (value.startsWith('arn:') ? SECRET_ARN_RE.test(value) : SECRET_NAME_RE.test(value))
     return value;
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
-    // Looks like the database URL itself: never echo it.
+  if (looksLikeConnectionString(value)) {
+    // The database URL or DSN itself: never echo it.
     return c.fail(
       'database-url-secret',
-      'looks like a database URL, not a secret name (value hidden)',
+      'looks like a database URL or connection string, not a secret name (value hidden)',
       'store the URL in Secrets Manager and give the secret name or ARN here; rotate the credential if it was committed',
     );
   }

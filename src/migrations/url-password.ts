@@ -51,6 +51,22 @@ function userinfoSpan(url: string, start: number): { start: number; end: number 
   return end >= start ? { start, end } : undefined;
 }
 
+/** A URL anywhere in free text: a scheme, `://`, then up to whitespace or a quote. */
+const URL_IN_TEXT = /[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^\s'"<>`]+/g;
+/** `password=…` in a key=value DSN (`host=db user=app password=… dbname=app`), quoted or not. */
+const PASSWORD_PAIR = /\b((?:password|passwd|pwd)\s*=\s*)('[^']*'|"[^"]*"|[^\s&;,]+)/gi;
+
+/**
+ * `text` (a log line, an error message) with the password of every database URL in it, and of
+ * every `password=` pair, replaced by `***`. For text the action did not write itself, such as
+ * Atlas's log, which quotes the URL it could not connect to.
+ */
+export function redactPasswordsInText(text: string): string {
+  return text
+    .replace(URL_IN_TEXT, (url) => redactUrlPassword(url) ?? url)
+    .replace(PASSWORD_PAIR, (_match, key: string) => `${key}${REDACTED}`);
+}
+
 function firstOf(text: string, from: number, characters: string): number {
   for (let i = from; i < text.length; i++) if (characters.includes(text[i]!)) return i;
   return text.length;
