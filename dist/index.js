@@ -72488,11 +72488,35 @@ async function resolveSecret(secrets, value) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.rollbackUnlessReplaced = rollbackUnlessReplaced;
 exports.rollback = rollback;
-// Puts the service back on the revision it ran before. Never throws: the failure that led here is
-// what the step fails with; a rollback that fails too is reported next to it.
 const errors_1 = __nccwpck_require__(3919);
 const deploy_1 = __nccwpck_require__(7833);
+/**
+ * Rolls back unless another deployment replaced ours as the service's PRIMARY one. When the
+ * service cannot be read, nothing is changed and the failure says how to roll back by hand.
+ */
+async function rollbackUnlessReplaced(ecs, io, request) {
+    let primary;
+    try {
+        const answer = await ecs.describeServices({
+            cluster: request.cluster,
+            services: [request.service],
+        });
+        primary = (answer.services?.[0]?.deployments ?? []).find((d) => d.status === 'PRIMARY');
+    }
+    catch (error) {
+        const message = `could not read service ${request.service} to check that deployment ${request.deploymentId} is still its PRIMARY one (${(0, errors_1.errorMessage)(error)})`;
+        io.error(`Not rolling back: ${message}. If it is, roll back by hand: ${manualRollback(request)}`);
+        return { kind: 'attempted', result: { rolledBack: false, error: message } };
+    }
+    if (primary?.id && primary.id !== request.deploymentId) {
+        const by = { id: primary.id, taskDefinitionArn: primary.taskDefinition };
+        io.warning(`Not rolling back: deployment ${by.id} (${by.taskDefinitionArn ?? 'unknown task definition'}) replaced ${request.deploymentId} as the PRIMARY deployment of service ${request.service}; putting ${request.previousTaskDefinitionArn} back would undo it`);
+        return { kind: 'replaced', by };
+    }
+    return { kind: 'attempted', result: await rollback(ecs, io, request) };
+}
 async function rollback(ecs, io, request) {
     try {
         const answer = await ecs.updateService({
@@ -72506,9 +72530,12 @@ async function rollback(ecs, io, request) {
     }
     catch (error) {
         const message = (0, errors_1.errorMessage)(error);
-        io.error(`Could not roll service ${request.service} back to ${request.previousTaskDefinitionArn}: ${message}. Roll back by hand: aws ecs update-service --cluster ${request.cluster} --service ${request.service} --task-definition ${request.previousTaskDefinitionArn}`);
+        io.error(`Could not roll service ${request.service} back to ${request.previousTaskDefinitionArn}: ${message}. Roll back by hand: ${manualRollback(request)}`);
         return { rolledBack: false, error: message };
     }
+}
+function manualRollback(request) {
+    return `aws ecs update-service --cluster ${request.cluster} --service ${request.service} --task-definition ${request.previousTaskDefinitionArn}`;
 }
 
 
@@ -72549,8 +72576,16 @@ function migrationStatusOf(outcome, desiredCount) {
         return desiredCount === 0 ? 'skipped' : 'succeeded';
     if (outcome.status === 'failed' && outcome.kind === 'migration')
         return 'failed';
-    // The app failed or the wait ended: the migration succeeded if a task says so.
-    return outcome.stoppedTasks.some((t) => t.migrationExitCode === 0) ? 'succeeded' : 'failed';
+    // The app failed, the wait ended or another deployment replaced ours: the migration succeeded
+    // if a task says so (a stopped one, or for a replaced deployment one still running).
+    const migrated = outcome.stoppedTasks.some((t) => t.migrationExitCode === 0) ||
+        (outcome.status === 'failed' && (outcome.runningTasksMigrated ?? 0) > 0);
+    if (migrated)
+        return 'succeeded';
+    // Replaced before any of its tasks told: the migration did not run under this deployment.
+    const replaced = outcome.status === 'failed' && outcome.cause === 'superseded';
+    const told = outcome.stoppedTasks.some((t) => t.migrationExitCode !== undefined);
+    return replaced && !told ? 'skipped' : 'failed';
 }
 /** Whether this action puts the previous revision back for an outcome. */
 function shouldRollBack(outcome, rollbackOnFailure) {
@@ -72579,7 +72614,11 @@ function failureMessage(outcome, rollbackResult, context) {
         what = `Deployment failed: ${reason}.`;
     }
     let after;
-    if (rollbackResult?.rolledBack) {
+    if (context.replacedBy) {
+        const by = context.replacedBy;
+        after = `Not rolled back: deployment ${by.id} (${by.taskDefinitionArn ?? 'unknown task definition'}), started by someone else, had replaced this one; rolling back would have undone it, so the service was left to it.`;
+    }
+    else if (rollbackResult?.rolledBack) {
         after = `The service was rolled back to ${rollbackResult.taskDefinitionArn}.`;
     }
     else if (rollbackResult) {
@@ -72640,25 +72679,31 @@ async function runDeployment(request, deps, watchOverrides = {}) {
         }
         return { deployed, outcome, rollback: undefined, migrationStatus, error: undefined };
     }
-    const rollbackResult = shouldRollBack(outcome, settings.rollbackOnFailure)
-        ? await (0, rollback_1.rollback)(deps.ecs, deps.io, {
+    // A run racing ours may have replaced our deployment: never roll back over it.
+    const attempt = shouldRollBack(outcome, settings.rollbackOnFailure)
+        ? await (0, rollback_1.rollbackUnlessReplaced)(deps.ecs, deps.io, {
             cluster: settings.cluster,
             service: preflight.serviceName,
             previousTaskDefinitionArn: deployed.previousTaskDefinitionArn,
             failedTaskDefinitionArn: deployed.taskDefinitionArn,
+            deploymentId: deployed.deploymentId,
         })
         : undefined;
+    const rollbackResult = attempt?.kind === 'attempted' ? attempt.result : undefined;
+    const replacedBy = attempt?.kind === 'replaced' ? attempt.by : undefined;
     const message = failureMessage(outcome, rollbackResult, {
         service: preflight.serviceName,
         taskDefinitionArn: deployed.taskDefinitionArn,
         previousTaskDefinitionArn: deployed.previousTaskDefinitionArn,
         waitTimeoutMinutes: settings.waitTimeoutMinutes,
         rollbackOnFailure: settings.rollbackOnFailure,
+        ...(replacedBy ? { replacedBy } : {}),
     });
     return {
         deployed,
         outcome,
         rollback: rollbackResult,
+        ...(replacedBy ? { replacedBy } : {}),
         migrationStatus,
         error: new DeploymentFailedError(outcome, rollbackResult, message),
     };
@@ -73208,7 +73253,41 @@ class Watcher {
         const migrationFailure = await this.checkStoppedTasks();
         if (migrationFailure)
             return migrationFailure;
-        return this.rolloutOutcome(service);
+        const outcome = this.rolloutOutcome(service);
+        if (outcome?.status === 'failed' &&
+            outcome.kind === 'rollout' &&
+            outcome.cause === 'superseded') {
+            return { ...outcome, runningTasksMigrated: await this.runningTasksMigrated() };
+        }
+        return outcome;
+    }
+    /**
+     * Tasks of the deployment still running whose migration container exited 0: what a replaced
+     * deployment can tell about its migration. Best effort: a failed read counts none.
+     */
+    async runningTasksMigrated() {
+        const { ecs } = this.deps;
+        const { request } = this;
+        try {
+            const listed = await ecs.listTasks({
+                cluster: request.cluster,
+                startedBy: request.deploymentId,
+                desiredStatus: 'RUNNING',
+            });
+            const arns = (listed.taskArns ?? []).slice(0, DESCRIBE_TASKS_BATCH);
+            if (arns.length === 0)
+                return 0;
+            const answer = await ecs.describeTasks({ cluster: request.cluster, tasks: arns });
+            const migrated = (answer.tasks ?? []).filter((task) => (task.containers ?? []).some((c) => c.name === request.migrationContainer && c.exitCode === 0)).length;
+            if (migrated > 0) {
+                this.deps.io.info(`Before it was replaced, the migration container "${request.migrationContainer}" had exited 0 in ${migrated} running task(s) of deployment ${request.deploymentId}`);
+            }
+            return migrated;
+        }
+        catch (error) {
+            this.deps.io.info(`Could not read the running tasks of deployment ${request.deploymentId}: ${(0, errors_1.errorMessage)(error)}`);
+            return 0;
+        }
     }
     printNewEvents(service) {
         const events = service.events ?? [];
@@ -77485,6 +77564,7 @@ class DistributionClient {
             const bytes = await response.readBytes(exports.MAX_MANIFEST_BYTES);
             const digest = (0, digest_1.sha256Digest)(bytes);
             const where = `manifest ${reference} of ${ref.registry}/${ref.repository}`;
+            checkNotHtml(response, bytes, where);
             if (ref.digest && digest !== ref.digest) {
                 throw new errors_1.RegistryIntegrityError(`${where} hashes to ${digest}, not ${ref.digest}`);
             }
@@ -77510,6 +77590,11 @@ class DistributionClient {
             const digest = response.headers.get('docker-content-digest');
             const size = Number(response.headers.get('content-length'));
             const mediaType = contentType(response);
+            // Asked by digest, the answer must be about that digest: a registry (or a proxy) that names
+            // another one would make a push skip blobs and put tags on a manifest it never saw.
+            if (reference.startsWith('sha256:')) {
+                checkContentDigest(response, reference, `manifest of ${target(repo)}`, 'asked');
+            }
             if (digest && Number.isSafeInteger(size) && mediaType) {
                 return { mediaType, digest, size };
             }
@@ -77533,6 +77618,9 @@ class DistributionClient {
                 return undefined;
             if (response.status !== 200)
                 throw await response.toError();
+            // A blob answered for another digest is not there: skipping its upload would leave the
+            // manifest pointing at a blob the repository does not have.
+            checkContentDigest(response, digest, `blob of ${target(repo)}`, 'asked');
             return { size: Number(response.headers.get('content-length') ?? 'NaN') };
         });
     }
@@ -77816,11 +77904,24 @@ function manifestMediaType(response, bytes) {
         return served ?? types_1.MediaType.ociManifest;
     }
 }
-/** Docker-Content-Digest is optional, but when a registry sends one it must match. */
-function checkContentDigest(response, digest, where) {
+/** An HTML page where a manifest should be: whoever answered is not the registry. */
+function checkNotHtml(response, bytes, where) {
+    const served = contentType(response);
+    const head = bytes.subarray(0, 64).toString('utf8').trimStart().toLowerCase();
+    if (served === 'text/html' || head.startsWith('<!doctype html') || head.startsWith('<html')) {
+        throw new errors_1.RegistryImpostorError(`${where}: the answer is an HTML page (HTTP ${response.status}, Content-Type ${served ?? 'none'}), not a manifest`);
+    }
+}
+/**
+ * Docker-Content-Digest is optional, but when a registry sends one it must match: the digest the
+ * bytes hash to, or (`asked`, for a HEAD, which has no bytes) the digest asked about.
+ */
+function checkContentDigest(response, digest, where, basis = 'bytes') {
     const header = response.headers.get('docker-content-digest');
     if (header && header.startsWith('sha256:') && header !== digest) {
-        throw new errors_1.RegistryIntegrityError(`${where}: the registry reports digest ${header}, but the bytes hash to ${digest}`);
+        throw new errors_1.RegistryIntegrityError(basis === 'bytes'
+            ? `${where}: the registry reports digest ${header}, but the bytes hash to ${digest}`
+            : `${where}: asked about ${digest}, the registry answered for ${header}`);
     }
 }
 /** A 206 must start where the previous answer stopped. */
@@ -78032,7 +78133,7 @@ function firstLine(text) {
 // attempt, and which fix to suggest for each step (ECR's IAM actions, a missing repository, the
 // docker login, the host). Turned into a RemoteError at the client's API boundary.
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.RegistryError = exports.RegistryIntegrityError = exports.RegistryAuthError = exports.RegistryNetworkError = exports.RegistryHttpError = void 0;
+exports.RegistryError = exports.RegistryImpostorError = exports.RegistryIntegrityError = exports.RegistryAuthError = exports.RegistryNetworkError = exports.RegistryHttpError = void 0;
 exports.isRetryableRegistryError = isRetryableRegistryError;
 exports.retryAfterOf = retryAfterOf;
 exports.parseDistributionErrors = parseDistributionErrors;
@@ -78091,6 +78192,17 @@ class RegistryIntegrityError extends Error {
     }
 }
 exports.RegistryIntegrityError = RegistryIntegrityError;
+/**
+ * A 200 answer that is not what the distribution API gives at all (an HTML page): something
+ * other than the registry answered, such as a captive portal, a login page or a misrouted proxy.
+ */
+class RegistryImpostorError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'RegistryImpostorError';
+    }
+}
+exports.RegistryImpostorError = RegistryImpostorError;
 /**
  * A RemoteError with the registry facts kept for callers and tests: the HTTP status and the
  * distribution error codes, when there were any.
@@ -78199,6 +78311,9 @@ function fixFor(context, error) {
         }
         return `check that the host ${registry} is spelled right and reachable from this runner (DNS, firewall, proxy)`;
     }
+    if (error instanceof RegistryImpostorError) {
+        return `check that ${registry} is the registry's host (not a web site) and that no proxy, captive portal or login page answers in its place on this runner`;
+    }
     if (error instanceof RegistryIntegrityError) {
         return `the content from ${registry} does not match its digest; retry, and if it persists check for a proxy rewriting responses`;
     }
@@ -78287,6 +78402,18 @@ function formatReference(reference) {
         text += `@${reference.digest}`;
     return text;
 }
+/** The fields every manifest or index has one of; JSON with none of them is another document. */
+const IMAGE_DOCUMENT_FIELDS = ['schemaVersion', 'mediaType', 'config', 'layers', 'manifests'];
+/**
+ * A health page, an error page or an API answer served where a manifest should be says more
+ * about the server than about the image: name it as such, not as a broken image.
+ */
+function checkLooksLikeImageDocument(document, where, registry) {
+    if (IMAGE_DOCUMENT_FIELDS.some((field) => field in document))
+        return;
+    const keys = Object.keys(document).slice(0, 5);
+    throw new image_error_1.ImageError(where, `is JSON but not an image manifest or index (it has ${keys.length > 0 ? `the fields ${keys.join(', ')}` : 'no fields'}, none of ${IMAGE_DOCUMENT_FIELDS.join(', ')})`, `check that ${registry} is the registry's host and that no proxy or mirror answers in its place with another document`);
+}
 /**
  * Fetches the image for `platform` from `reference` (by tag or digest; a digest pins it).
  * Throws ImageError when the image has no such platform or is not a valid image, and the
@@ -78298,7 +78425,9 @@ async function pullBaseImage(client, reference, platform) {
     let fetched = await client.getManifest(reference);
     for (let depth = 0; depth <= MAX_INDEX_DEPTH; depth++) {
         const where = `${sourceName} ${fetched.descriptor.digest}`;
-        const kind = (0, parse_1.documentKind)((0, parse_1.parseJsonObject)(fetched.bytes, where), fetched.descriptor.mediaType);
+        const document = (0, parse_1.parseJsonObject)(fetched.bytes, where);
+        checkLooksLikeImageDocument(document, where, reference.registry);
+        const kind = (0, parse_1.documentKind)(document, fetched.descriptor.mediaType);
         if (kind === 'index') {
             const index = (0, parse_1.parseImageIndex)(fetched.bytes, where);
             const chosen = (0, platform_1.selectPlatformManifest)(index, platform, sourceName);

@@ -197,7 +197,9 @@ it("fails a migration at the poll that sees it stop, with Atlas's error, and rol
   const deployment = aws.ecs
     .service('web', 'prod')
     .deployments.find((d) => d.id === report.deployed.deploymentId)!;
-  expect(deployment.polls).toBe(2);
+  // The fake counts every DescribeServices: the watch's 2 polls, then the rollback's check that
+  // the deployment is still the service's PRIMARY one.
+  expect(deployment.polls).toBe(3);
   expect(report.outcome!.polls).toBe(2);
   // One poll interval, one 2 s log retry (the stream showed up late).
   expect(sleeps).toEqual([15_000, 2000]);

@@ -234,6 +234,91 @@ describe('runDeployment', () => {
   });
 });
 
+describe('runDeployment racing another run', () => {
+  const stoppedMigration = {
+    taskArn: 'arn:aws:ecs:us-east-1:123456789012:task/prod/t1',
+    lastStatus: 'STOPPED',
+    stoppedReason: 'Essential container in task exited',
+    containers: [{ name: 'atlas', exitCode: 1 }],
+  };
+  const OTHER = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:9';
+
+  it('does not roll back over a deployment that replaced ours, and says why', async () => {
+    // Ours (ecs-svc/2) failed its migration after another run's deployment became PRIMARY.
+    const { api, updates } = ecsFor(() => ({
+      deployments: [
+        { id: 'ecs-svc/9', status: 'PRIMARY', taskDefinition: OTHER, rolloutState: 'IN_PROGRESS' },
+        { id: 'ecs-svc/2', status: 'ACTIVE', taskDefinition: NEW, rolloutState: 'IN_PROGRESS' },
+      ],
+      stopped: [stoppedMigration],
+    }));
+    const io = recordingIO();
+    const report = await runDeployment(
+      {
+        settings: settings(),
+        preflight: preflight(),
+        taskDefinition: { family: 'web', containerDefinitions: [] },
+      },
+      {
+        ecs: api,
+        logs: logsApi(async () => ({ events: [{ message: ATLAS_ERROR_LINE }] })),
+        io,
+        ...fakeClock(),
+      },
+    );
+    expect(updates.map((u) => u.taskDefinition)).toEqual([NEW]);
+    expect(report.migrationStatus).toBe('failed');
+    expect(report.rollback).toBeUndefined();
+    expect(report.replacedBy).toEqual({ id: 'ecs-svc/9', taskDefinitionArn: OTHER });
+    expect(report.error!.message).toBe(
+      `Migration failed (exit code 1, task ${stoppedMigration.taskArn}):\n${ATLAS_ERROR_LINE}\nNot rolled back: deployment ecs-svc/9 (${OTHER}), started by someone else, had replaced this one; rolling back would have undone it, so the service was left to it.`,
+    );
+    expect(io.text('warning')).toContain(
+      `Not rolling back: deployment ecs-svc/9 (${OTHER}) replaced ecs-svc/2 as the PRIMARY deployment of service web; putting ${OLD} back would undo it`,
+    );
+  });
+
+  it('changes nothing when the service cannot be read to check, and says how to roll back', async () => {
+    const { api, updates } = ecsFor(() => ({
+      deployments: [
+        { id: 'ecs-svc/2', status: 'PRIMARY', taskDefinition: NEW, rolloutState: 'IN_PROGRESS' },
+      ],
+      stopped: [stoppedMigration],
+    }));
+    // The watch's one poll reads the service; the rollback's check (the next read) is refused.
+    const watchRead = api.describeServices;
+    let reads = 0;
+    api.describeServices = async (input) => {
+      if (++reads > 1) throw new Error('AccessDeniedException: ecs:DescribeServices');
+      return watchRead(input);
+    };
+    const io = recordingIO();
+    const report = await runDeployment(
+      {
+        settings: settings(),
+        preflight: preflight(),
+        taskDefinition: { family: 'web', containerDefinitions: [] },
+      },
+      {
+        ecs: api,
+        logs: logsApi(async () => ({ events: [{ message: ATLAS_ERROR_LINE }] })),
+        io,
+        ...fakeClock(),
+      },
+    );
+    expect(updates.map((u) => u.taskDefinition)).toEqual([NEW]);
+    expect(report.rollback).toEqual({
+      rolledBack: false,
+      error: expect.stringContaining(
+        'could not read service web to check that deployment ecs-svc/2 is still its PRIMARY one (AccessDeniedException',
+      ) as string,
+    });
+    expect(io.text('error')[0]).toContain(
+      `aws ecs update-service --cluster prod --service web --task-definition ${OLD}`,
+    );
+  });
+});
+
 describe('shouldRollBack', () => {
   it('rolls back a failed migration and a FAILED rollout ECS left in place', () => {
     expect(shouldRollBack(migration, true)).toBe(true);
@@ -270,6 +355,15 @@ describe('migrationStatusOf', () => {
       'succeeded',
     );
     expect(migrationStatusOf({ ...timeout, stoppedTasks: [good] }, 1)).toBe('succeeded');
+    // A deployment another one replaced: its running tasks tell.
+    expect(migrationStatusOf({ ...rollout('superseded'), runningTasksMigrated: 1 }, 1)).toBe(
+      'succeeded',
+    );
+    expect(migrationStatusOf({ ...rollout('superseded'), runningTasksMigrated: 0 }, 1)).toBe(
+      'skipped',
+    );
+    const bad = { migrationExitCode: 3 } as StoppedTaskReport;
+    expect(migrationStatusOf({ ...rollout('superseded'), stoppedTasks: [bad] }, 1)).toBe('failed');
   });
 });
 

@@ -663,6 +663,33 @@ describe('a rollout that fails', () => {
     });
   });
 
+  it('tells, for a replaced deployment, whether its running tasks had migrated', async () => {
+    const other: Deployment = { id: 'ecs-svc/9', status: 'PRIMARY', taskDefinition: 'arn:other:1' };
+    const ecs = scriptedEcs(() => ({ deployments: [other, ours({ status: 'ACTIVE' })] }));
+    const running: Task = {
+      taskArn: 'arn:aws:ecs:us-east-1:123456789012:task/prod/run1',
+      lastStatus: 'RUNNING',
+      containers: [
+        { name: 'atlas', lastStatus: 'STOPPED', exitCode: 0 },
+        { name: 'app', lastStatus: 'RUNNING' },
+      ],
+    };
+    ecs.api.listTasks = async (input) => ({
+      taskArns: input.desiredStatus === 'RUNNING' ? [running.taskArn!] : [],
+    });
+    ecs.api.describeTasks = async () => ({ tasks: [running] });
+    const io = recordingIO();
+    const outcome = await watchDeployment(
+      request(),
+      { ecs: ecs.api, logs: logsApi(), io, ...fakeClock() },
+      OPTIONS,
+    );
+    expect(outcome).toMatchObject({ cause: 'superseded', runningTasksMigrated: 1 });
+    expect(io.text('info')).toContain(
+      `Before it was replaced, the migration container "atlas" had exited 0 in 1 running task(s) of deployment ${DEPLOYMENT}`,
+    );
+  });
+
   it('notices a deployment that vanished, and a service that is gone', async () => {
     const vanished = scriptedEcs(() => ({ deployments: [] }));
     expect(

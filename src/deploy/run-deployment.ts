@@ -5,7 +5,7 @@ import type { Settings } from '../inputs/settings';
 import type { RegisterTaskDefinitionJson } from '../taskdef';
 import { deploy, type Deployed, type RegisteredTaskDefinition } from './deploy';
 import type { Preflight } from './preflight';
-import { rollback, type RollbackResult } from './rollback';
+import { rollbackUnlessReplaced, type ReplacingDeployment, type RollbackResult } from './rollback';
 import {
   watchDeployment,
   watchOptionsFromSettings,
@@ -46,6 +46,8 @@ export interface DeploymentReport {
   /** Absent when wait-for-service-stability is false. */
   readonly outcome: WatchOutcome | undefined;
   readonly rollback: RollbackResult | undefined;
+  /** Set when a rollback was due but another deployment had replaced ours: it was left alone. */
+  readonly replacedBy?: ReplacingDeployment;
   readonly migrationStatus: MigrationStatus;
   /** Set when the step must fail; throw it after writing outputs and the summary. */
   readonly error: DeploymentFailedError | undefined;
@@ -59,8 +61,16 @@ export function migrationStatusOf(
   if (!outcome) return 'skipped';
   if (outcome.status === 'succeeded') return desiredCount === 0 ? 'skipped' : 'succeeded';
   if (outcome.status === 'failed' && outcome.kind === 'migration') return 'failed';
-  // The app failed or the wait ended: the migration succeeded if a task says so.
-  return outcome.stoppedTasks.some((t) => t.migrationExitCode === 0) ? 'succeeded' : 'failed';
+  // The app failed, the wait ended or another deployment replaced ours: the migration succeeded
+  // if a task says so (a stopped one, or for a replaced deployment one still running).
+  const migrated =
+    outcome.stoppedTasks.some((t) => t.migrationExitCode === 0) ||
+    (outcome.status === 'failed' && (outcome.runningTasksMigrated ?? 0) > 0);
+  if (migrated) return 'succeeded';
+  // Replaced before any of its tasks told: the migration did not run under this deployment.
+  const replaced = outcome.status === 'failed' && outcome.cause === 'superseded';
+  const told = outcome.stoppedTasks.some((t) => t.migrationExitCode !== undefined);
+  return replaced && !told ? 'skipped' : 'failed';
 }
 
 /** Whether this action puts the previous revision back for an outcome. */
@@ -76,6 +86,8 @@ export interface FailureContext {
   readonly previousTaskDefinitionArn: string;
   readonly waitTimeoutMinutes: number;
   readonly rollbackOnFailure: boolean;
+  /** The deployment that replaced ours before the rollback was due (no rollback then). */
+  readonly replacedBy?: ReplacingDeployment;
 }
 
 /** The message the step fails with. */
@@ -101,7 +113,10 @@ export function failureMessage(
     what = `Deployment failed: ${reason}.`;
   }
   let after: string;
-  if (rollbackResult?.rolledBack) {
+  if (context.replacedBy) {
+    const by = context.replacedBy;
+    after = `Not rolled back: deployment ${by.id} (${by.taskDefinitionArn ?? 'unknown task definition'}), started by someone else, had replaced this one; rolling back would have undone it, so the service was left to it.`;
+  } else if (rollbackResult?.rolledBack) {
     after = `The service was rolled back to ${rollbackResult.taskDefinitionArn}.`;
   } else if (rollbackResult) {
     after = `Rolling back to ${context.previousTaskDefinitionArn} failed too: ${rollbackResult.error}.`;
@@ -182,25 +197,31 @@ export async function runDeployment(
     return { deployed, outcome, rollback: undefined, migrationStatus, error: undefined };
   }
 
-  const rollbackResult = shouldRollBack(outcome, settings.rollbackOnFailure)
-    ? await rollback(deps.ecs, deps.io, {
+  // A run racing ours may have replaced our deployment: never roll back over it.
+  const attempt = shouldRollBack(outcome, settings.rollbackOnFailure)
+    ? await rollbackUnlessReplaced(deps.ecs, deps.io, {
         cluster: settings.cluster,
         service: preflight.serviceName,
         previousTaskDefinitionArn: deployed.previousTaskDefinitionArn,
         failedTaskDefinitionArn: deployed.taskDefinitionArn,
+        deploymentId: deployed.deploymentId,
       })
     : undefined;
+  const rollbackResult = attempt?.kind === 'attempted' ? attempt.result : undefined;
+  const replacedBy = attempt?.kind === 'replaced' ? attempt.by : undefined;
   const message = failureMessage(outcome, rollbackResult, {
     service: preflight.serviceName,
     taskDefinitionArn: deployed.taskDefinitionArn,
     previousTaskDefinitionArn: deployed.previousTaskDefinitionArn,
     waitTimeoutMinutes: settings.waitTimeoutMinutes,
     rollbackOnFailure: settings.rollbackOnFailure,
+    ...(replacedBy ? { replacedBy } : {}),
   });
   return {
     deployed,
     outcome,
     rollback: rollbackResult,
+    ...(replacedBy ? { replacedBy } : {}),
     migrationStatus,
     error: new DeploymentFailedError(outcome, rollbackResult, message),
   };

@@ -102,6 +102,11 @@ export interface RolloutFailure extends OutcomeBase {
    * (not ours, not a rollback) replaced this one.
    */
   readonly cause: 'failed' | 'rolled-back' | 'superseded';
+  /**
+   * Superseded only: tasks of the deployment still running whose migration container had exited
+   * 0 (the sidecar pattern keeps them running), so the step can say the migration did run.
+   */
+  readonly runningTasksMigrated?: number;
 }
 
 export interface WatchTimeout extends OutcomeBase {
@@ -244,7 +249,50 @@ class Watcher {
 
     const migrationFailure = await this.checkStoppedTasks();
     if (migrationFailure) return migrationFailure;
-    return this.rolloutOutcome(service);
+    const outcome = this.rolloutOutcome(service);
+    if (
+      outcome?.status === 'failed' &&
+      outcome.kind === 'rollout' &&
+      outcome.cause === 'superseded'
+    ) {
+      return { ...outcome, runningTasksMigrated: await this.runningTasksMigrated() };
+    }
+    return outcome;
+  }
+
+  /**
+   * Tasks of the deployment still running whose migration container exited 0: what a replaced
+   * deployment can tell about its migration. Best effort: a failed read counts none.
+   */
+  private async runningTasksMigrated(): Promise<number> {
+    const { ecs } = this.deps;
+    const { request } = this;
+    try {
+      const listed = await ecs.listTasks({
+        cluster: request.cluster,
+        startedBy: request.deploymentId,
+        desiredStatus: 'RUNNING',
+      });
+      const arns = (listed.taskArns ?? []).slice(0, DESCRIBE_TASKS_BATCH);
+      if (arns.length === 0) return 0;
+      const answer = await ecs.describeTasks({ cluster: request.cluster, tasks: arns });
+      const migrated = (answer.tasks ?? []).filter((task) =>
+        (task.containers ?? []).some(
+          (c) => c.name === request.migrationContainer && c.exitCode === 0,
+        ),
+      ).length;
+      if (migrated > 0) {
+        this.deps.io.info(
+          `Before it was replaced, the migration container "${request.migrationContainer}" had exited 0 in ${migrated} running task(s) of deployment ${request.deploymentId}`,
+        );
+      }
+      return migrated;
+    } catch (error) {
+      this.deps.io.info(
+        `Could not read the running tasks of deployment ${request.deploymentId}: ${errorMessage(error)}`,
+      );
+      return 0;
+    }
   }
 
   private printNewEvents(service: Service): void {

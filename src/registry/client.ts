@@ -25,6 +25,7 @@ import {
 } from './auth';
 import type { DockerConfigOptions } from './docker-config';
 import {
+  RegistryImpostorError,
   RegistryIntegrityError,
   isRetryableRegistryError,
   registryFailure,
@@ -213,6 +214,7 @@ class DistributionClient implements RegistryClient {
       const bytes = await response.readBytes(MAX_MANIFEST_BYTES);
       const digest = sha256Digest(bytes);
       const where = `manifest ${reference} of ${ref.registry}/${ref.repository}`;
+      checkNotHtml(response, bytes, where);
       if (ref.digest && digest !== ref.digest) {
         throw new RegistryIntegrityError(`${where} hashes to ${digest}, not ${ref.digest}`);
       }
@@ -241,6 +243,11 @@ class DistributionClient implements RegistryClient {
       const digest = response.headers.get('docker-content-digest');
       const size = Number(response.headers.get('content-length'));
       const mediaType = contentType(response);
+      // Asked by digest, the answer must be about that digest: a registry (or a proxy) that names
+      // another one would make a push skip blobs and put tags on a manifest it never saw.
+      if (reference.startsWith('sha256:')) {
+        checkContentDigest(response, reference, `manifest of ${target(repo)}`, 'asked');
+      }
       if (digest && Number.isSafeInteger(size) && mediaType) {
         return { mediaType, digest, size };
       }
@@ -267,6 +274,9 @@ class DistributionClient implements RegistryClient {
       await response.discard();
       if (response.status === 404) return undefined;
       if (response.status !== 200) throw await response.toError();
+      // A blob answered for another digest is not there: skipping its upload would leave the
+      // manifest pointing at a blob the repository does not have.
+      checkContentDigest(response, digest, `blob of ${target(repo)}`, 'asked');
       return { size: Number(response.headers.get('content-length') ?? 'NaN') };
     });
   }
@@ -592,12 +602,33 @@ function manifestMediaType(response: TransportResponse, bytes: Buffer): string {
   }
 }
 
-/** Docker-Content-Digest is optional, but when a registry sends one it must match. */
-function checkContentDigest(response: TransportResponse, digest: string, where: string): void {
+/** An HTML page where a manifest should be: whoever answered is not the registry. */
+function checkNotHtml(response: TransportResponse, bytes: Buffer, where: string): void {
+  const served = contentType(response);
+  const head = bytes.subarray(0, 64).toString('utf8').trimStart().toLowerCase();
+  if (served === 'text/html' || head.startsWith('<!doctype html') || head.startsWith('<html')) {
+    throw new RegistryImpostorError(
+      `${where}: the answer is an HTML page (HTTP ${response.status}, Content-Type ${served ?? 'none'}), not a manifest`,
+    );
+  }
+}
+
+/**
+ * Docker-Content-Digest is optional, but when a registry sends one it must match: the digest the
+ * bytes hash to, or (`asked`, for a HEAD, which has no bytes) the digest asked about.
+ */
+function checkContentDigest(
+  response: TransportResponse,
+  digest: string,
+  where: string,
+  basis: 'bytes' | 'asked' = 'bytes',
+): void {
   const header = response.headers.get('docker-content-digest');
   if (header && header.startsWith('sha256:') && header !== digest) {
     throw new RegistryIntegrityError(
-      `${where}: the registry reports digest ${header}, but the bytes hash to ${digest}`,
+      basis === 'bytes'
+        ? `${where}: the registry reports digest ${header}, but the bytes hash to ${digest}`
+        : `${where}: asked about ${digest}, the registry answered for ${header}`,
     );
   }
 }

@@ -62,6 +62,17 @@ export class RegistryIntegrityError extends Error {
 }
 
 /**
+ * A 200 answer that is not what the distribution API gives at all (an HTML page): something
+ * other than the registry answered, such as a captive portal, a login page or a misrouted proxy.
+ */
+export class RegistryImpostorError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RegistryImpostorError';
+  }
+}
+
+/**
  * A RemoteError with the registry facts kept for callers and tests: the HTTP status and the
  * distribution error codes, when there were any.
  */
@@ -211,6 +222,9 @@ function fixFor(context: FailureContext, error: unknown): string | undefined {
       return `check the TLS certificate of ${registry} (its host name and issuer); non-loopback registries are always spoken to over HTTPS`;
     }
     return `check that the host ${registry} is spelled right and reachable from this runner (DNS, firewall, proxy)`;
+  }
+  if (error instanceof RegistryImpostorError) {
+    return `check that ${registry} is the registry's host (not a web site) and that no proxy, captive portal or login page answers in its place on this runner`;
   }
   if (error instanceof RegistryIntegrityError) {
     return `the content from ${registry} does not match its digest; retry, and if it persists check for a proxy rewriting responses`;

@@ -34,6 +34,27 @@ export function formatReference(reference: ImageReference): string {
   return text;
 }
 
+/** The fields every manifest or index has one of; JSON with none of them is another document. */
+const IMAGE_DOCUMENT_FIELDS = ['schemaVersion', 'mediaType', 'config', 'layers', 'manifests'];
+
+/**
+ * A health page, an error page or an API answer served where a manifest should be says more
+ * about the server than about the image: name it as such, not as a broken image.
+ */
+function checkLooksLikeImageDocument(
+  document: Record<string, unknown>,
+  where: string,
+  registry: string,
+): void {
+  if (IMAGE_DOCUMENT_FIELDS.some((field) => field in document)) return;
+  const keys = Object.keys(document).slice(0, 5);
+  throw new ImageError(
+    where,
+    `is JSON but not an image manifest or index (it has ${keys.length > 0 ? `the fields ${keys.join(', ')}` : 'no fields'}, none of ${IMAGE_DOCUMENT_FIELDS.join(', ')})`,
+    `check that ${registry} is the registry's host and that no proxy or mirror answers in its place with another document`,
+  );
+}
+
 /**
  * Fetches the image for `platform` from `reference` (by tag or digest; a digest pins it).
  * Throws ImageError when the image has no such platform or is not a valid image, and the
@@ -50,7 +71,9 @@ export async function pullBaseImage(
 
   for (let depth = 0; depth <= MAX_INDEX_DEPTH; depth++) {
     const where = `${sourceName} ${fetched.descriptor.digest}`;
-    const kind = documentKind(parseJsonObject(fetched.bytes, where), fetched.descriptor.mediaType);
+    const document = parseJsonObject(fetched.bytes, where);
+    checkLooksLikeImageDocument(document, where, reference.registry);
+    const kind = documentKind(document, fetched.descriptor.mediaType);
     if (kind === 'index') {
       const index = parseImageIndex(fetched.bytes, where);
       const chosen = selectPlatformManifest(index, platform, sourceName);

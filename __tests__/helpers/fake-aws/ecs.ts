@@ -3,6 +3,13 @@
 // PRIMARY deployment (id `ecs-svc/<digits>`) and demotes the old one to ACTIVE, a CODE_DEPLOY
 // service refuses a new task definition, stopped tasks stay listable by startedBy, and a scenario
 // decides, poll after poll, what the new deployment's tasks do.
+//
+// Two deployments can race, as when two runs deploy the same service at once: an UpdateService
+// while a rollout is IN_PROGRESS makes the new deployment PRIMARY and the old one ACTIVE (it
+// launches nothing more; a scenario marked `afterReplaced` keeps playing, as tasks it already
+// launched keep running); when the PRIMARY one completes, the others' tasks are drained (stopped
+// by the scheduler) and the old deployments leave the list. Each deployment takes the next
+// scenario queued for its service.
 import {
   ACCOUNT_ID,
   AwsFault,
@@ -87,8 +94,8 @@ export interface FakeService {
   networkConfiguration: JsonBody | undefined;
   launchType: string;
   circuitBreaker: { enable: boolean; rollback: boolean };
-  /** Given to the next deployment that UpdateService creates (not to later ones). */
-  nextScenario: Scenario | undefined;
+  /** Given to the next deployments UpdateService creates, one each, in order. */
+  nextScenarios: Scenario[];
 }
 
 /** How a stopped task's containers ended. */
@@ -121,7 +128,10 @@ export interface ScenarioContext {
   event(message: string): void;
 }
 
-export type Scenario = (ctx: ScenarioContext) => void;
+export type Scenario = ((ctx: ScenarioContext) => void) & {
+  /** Keeps playing once another deployment replaced this one (its tasks run until drained). */
+  readonly afterReplaced?: boolean;
+};
 
 const REGISTER_KEYS = new Set([
   'family',
@@ -161,6 +171,8 @@ export class FakeEcs {
   readonly taskDefinitions: FakeTaskDefinition[] = [];
   readonly services: FakeService[] = [];
   readonly tasks: FakeTask[] = [];
+  /** Every deployment ever created, oldest first (completed ones leave their service's list). */
+  readonly deploymentHistory: FakeDeployment[] = [];
   private deploymentCounter = 0;
   private taskCounter = 0;
   private eventCounter = 0;
@@ -224,7 +236,7 @@ export class FakeEcs {
       },
       launchType: 'FARGATE',
       circuitBreaker: options.circuitBreaker ?? { enable: true, rollback: true },
-      nextScenario: undefined,
+      nextScenarios: [],
     };
     const initial = this.newDeployment(service, td.arn, td.arn);
     initial.rolloutState = 'COMPLETED';
@@ -242,9 +254,14 @@ export class FakeEcs {
     return found;
   }
 
-  /** The scenario the next deployment of the service plays. */
+  /** The scenario the next deployment of the service plays (forgets any queued ones). */
   setScenario(service: string, scenario: Scenario, cluster = 'default'): void {
-    this.service(service, cluster).nextScenario = scenario;
+    this.service(service, cluster).nextScenarios = [scenario];
+  }
+
+  /** Scenarios for the deployments after those already queued: one each, in order. */
+  queueScenarios(service: string, scenarios: readonly Scenario[], cluster = 'default'): void {
+    this.service(service, cluster).nextScenarios.push(...scenarios);
   }
 
   taskDefinition(arnOrName: string): FakeTaskDefinition | undefined {
@@ -314,12 +331,22 @@ export class FakeEcs {
     return { services, failures };
   }
 
-  /** A poll: the newest deployment's scenario plays its next step. */
+  /**
+   * A poll: the PRIMARY deployment's scenario plays its next step, and so do the scenarios of
+   * replaced deployments still in progress that keep playing after being replaced.
+   */
   private advance(service: FakeService): void {
-    const deployment = service.deployments.find((d) => d.status === 'PRIMARY');
-    if (!deployment?.scenario || deployment.rolloutState !== 'IN_PROGRESS') return;
-    deployment.polls++;
-    deployment.scenario(this.context(service, deployment));
+    const playing = service.deployments.filter(
+      (d) =>
+        d.scenario &&
+        d.rolloutState === 'IN_PROGRESS' &&
+        (d.status === 'PRIMARY' || (d.status === 'ACTIVE' && d.scenario.afterReplaced)),
+    );
+    // Oldest first: a replaced deployment's tasks were launched before the PRIMARY one's.
+    for (const deployment of playing.reverse()) {
+      deployment.polls++;
+      deployment.scenario!(this.context(service, deployment));
+    }
   }
 
   private context(service: FakeService, deployment: FakeDeployment): ScenarioContext {
@@ -425,6 +452,19 @@ export class FakeEcs {
   }
 
   private complete(service: FakeService, deployment: FakeDeployment): void {
+    // The scheduler drains what the deployments it replaces still run.
+    for (const old of service.deployments) {
+      if (old === deployment) continue;
+      for (const task of this.tasks.filter(
+        (t) => t.startedBy === old.id && t.lastStatus !== 'STOPPED',
+      )) {
+        this.stopTask(service, old, task, {
+          stopCode: 'ServiceSchedulerInitiated',
+          stoppedReason: `Scaling activity initiated by (deployment ${deployment.id})`,
+          containers: {},
+        });
+      }
+    }
     deployment.rolloutState = 'COMPLETED';
     deployment.rolloutStateReason = `ECS deployment ${deployment.id} completed.`;
     deployment.runningCount = deployment.desiredCount;
@@ -579,8 +619,7 @@ export class FakeEcs {
       const target = td?.arn ?? service.taskDefinition;
       for (const d of service.deployments) if (d.status === 'PRIMARY') d.status = 'ACTIVE';
       const deployment = this.newDeployment(service, target, service.taskDefinition);
-      deployment.scenario = service.nextScenario;
-      service.nextScenario = undefined;
+      deployment.scenario = service.nextScenarios.shift();
       service.deployments.unshift(deployment);
       service.taskDefinition = target;
     }
@@ -594,7 +633,7 @@ export class FakeEcs {
   ): FakeDeployment {
     const id = `ecs-svc/${String(4_000_000_000_000_000_000n + BigInt(++this.deploymentCounter))}`;
     const now = this.clock.now();
-    return {
+    const deployment: FakeDeployment = {
       id,
       status: 'PRIMARY',
       taskDefinition,
@@ -610,6 +649,8 @@ export class FakeEcs {
       scenario: undefined,
       previousTaskDefinition,
     };
+    this.deploymentHistory.push(deployment);
+    return deployment;
   }
 
   private listTasks(body: JsonBody): JsonBody {

@@ -204,3 +204,22 @@ export function neverFinishes(): Scenario {
     }
   };
 }
+
+/**
+ * Tasks start at poll 1 and their migration keeps running; once another deployment replaced this
+ * one (a second run's UpdateService), the migration exits `exitCode` and ECS stops those tasks.
+ * The failure a run only sees after the service has moved on to someone else's deployment.
+ */
+export function migrationFailsOnceReplaced(
+  options: { exitCode?: number; migration?: string } = {},
+): Scenario {
+  const migration = options.migration ?? 'atlas';
+  const scenario = (ctx: ScenarioContext): void => {
+    if (ctx.poll === 1) ctx.startTasks();
+    if (ctx.deployment.status === 'PRIMARY') return;
+    for (const task of ctx.liveTasks()) {
+      failMigration(ctx, task, migration, options.exitCode ?? 1, {});
+    }
+  };
+  return Object.assign(scenario, { afterReplaced: true });
+}
