@@ -78300,6 +78300,12 @@ function registryFailure(context, error) {
     const codes = error instanceof RegistryHttpError ? error.errors.map((e) => e.code) : [];
     return new RegistryError(context.operation, target, (0, errors_1.errorMessage)(error), fixFor(context, error), status, codes);
 }
+/** Codes of a connection that was made and then cut (transport.ts names them "dropped"). */
+const DROPPED_CONNECTION_CODES = new Set([
+    'ECONNRESET',
+    'UND_ERR_SOCKET',
+    'EPIPE',
+]);
 function fixFor(context, error) {
     const { registry, repository, ecr, kind } = context;
     if (error instanceof RegistryNetworkError) {
@@ -78308,6 +78314,10 @@ function fixFor(context, error) {
         }
         if (isTlsCode(error.code)) {
             return `check the TLS certificate of ${registry} (its host name and issuer); non-loopback registries are always spoken to over HTTPS`;
+        }
+        if (DROPPED_CONNECTION_CODES.has(error.code)) {
+            // The host was reached: its name is right; something cut the transfer, every attempt.
+            return `the connection to ${registry} kept dropping after it was made; retry later, and check for a proxy or firewall that cuts long transfers`;
         }
         return `check that the host ${registry} is spelled right and reachable from this runner (DNS, firewall, proxy)`;
     }
@@ -79374,6 +79384,9 @@ function renderDeploySummary(facts) {
         lines.push(report.rollback.rolledBack
             ? `↩️ Rolled back to \`${report.rollback.taskDefinitionArn}\`.`
             : `⚠️ The rollback failed: ${report.rollback.error}`, '');
+    }
+    else if (report.replacedBy) {
+        lines.push(`⚠️ Not rolled back: deployment \`${report.replacedBy.id}\` (\`${report.replacedBy.taskDefinitionArn ?? 'unknown task definition'}\`), started by someone else, had replaced this one; rolling back would have undone it.`, '');
     }
     const push = facts.push;
     const moved = push.alreadyPresent

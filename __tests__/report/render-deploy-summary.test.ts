@@ -97,6 +97,20 @@ describe('renderDeploySummary', () => {
     expect(md).toContain(`↩️ Rolled back to \`${OLD}\`.`);
   });
 
+  it('says why there was no rollback when another deployment had replaced this one', () => {
+    const md = renderDeploySummary(
+      facts({
+        migrationStatus: 'failed',
+        error: new Error('x') as DeploymentReport['error'],
+        replacedBy: { id: 'ecs-svc/9', taskDefinitionArn: 'arn:td:7' },
+      }),
+    );
+    expect(md).toContain(
+      '⚠️ Not rolled back: deployment `ecs-svc/9` (`arn:td:7`), started by someone else, had replaced this one',
+    );
+    expect(md).not.toContain('Rolled back to');
+  });
+
   it('says when the result is unknown because the step did not wait', () => {
     const md = renderDeploySummary(facts({ migrationStatus: 'skipped' }));
     expect(md).toContain('Deployed without waiting');

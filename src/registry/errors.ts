@@ -212,6 +212,13 @@ export function registryFailure(context: FailureContext, error: unknown): Regist
   );
 }
 
+/** Codes of a connection that was made and then cut (transport.ts names them "dropped"). */
+const DROPPED_CONNECTION_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'UND_ERR_SOCKET',
+  'EPIPE',
+]);
+
 function fixFor(context: FailureContext, error: unknown): string | undefined {
   const { registry, repository, ecr, kind } = context;
   if (error instanceof RegistryNetworkError) {
@@ -220,6 +227,10 @@ function fixFor(context: FailureContext, error: unknown): string | undefined {
     }
     if (isTlsCode(error.code)) {
       return `check the TLS certificate of ${registry} (its host name and issuer); non-loopback registries are always spoken to over HTTPS`;
+    }
+    if (DROPPED_CONNECTION_CODES.has(error.code)) {
+      // The host was reached: its name is right; something cut the transfer, every attempt.
+      return `the connection to ${registry} kept dropping after it was made; retry later, and check for a proxy or firewall that cuts long transfers`;
     }
     return `check that the host ${registry} is spelled right and reachable from this runner (DNS, firewall, proxy)`;
   }

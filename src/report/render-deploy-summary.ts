@@ -76,6 +76,11 @@ export function renderDeploySummary(facts: DeployFacts): string {
         : `⚠️ The rollback failed: ${report.rollback.error}`,
       '',
     );
+  } else if (report.replacedBy) {
+    lines.push(
+      `⚠️ Not rolled back: deployment \`${report.replacedBy.id}\` (\`${report.replacedBy.taskDefinitionArn ?? 'unknown task definition'}\`), started by someone else, had replaced this one; rolling back would have undone it.`,
+      '',
+    );
   }
 
   const push = facts.push;
