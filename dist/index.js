@@ -71339,7 +71339,7 @@ module.exports = {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.DEFAULT_MAX_ATTEMPTS = void 0;
+exports.DEFAULT_CONNECTION_TIMEOUT_MS = exports.DEFAULT_REQUEST_TIMEOUT_MS = exports.DEFAULT_MAX_ATTEMPTS = void 0;
 exports.createAwsClients = createAwsClients;
 exports.createEcsApi = createEcsApi;
 exports.createLogsApi = createLogsApi;
@@ -71349,8 +71349,9 @@ exports.createEcrRepositoriesApi = createEcrRepositoriesApi;
 exports.createAwsApis = createAwsApis;
 // SDK v3 clients with the standard configuration only: the credential chain, AWS_REGION, and
 // AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> are all resolved by the SDK itself, so nothing here
-// passes an endpoint or credentials. Adds a user agent and the SDK's standard retry, and adapts the
-// clients to the narrow interfaces in api.ts, wrapping every error into an AwsCallError.
+// passes an endpoint or credentials. Adds a user agent, the SDK's standard retry (unless the
+// workflow set AWS_MAX_ATTEMPTS / AWS_RETRY_MODE, which then win) and a time limit per request, and
+// adapts the clients to the narrow interfaces in api.ts, wrapping every error into an AwsCallError.
 const client_cloudwatch_logs_1 = __nccwpck_require__(2671);
 const client_ecr_1 = __nccwpck_require__(7593);
 const client_ecs_1 = __nccwpck_require__(8020);
@@ -71358,6 +71359,13 @@ const client_secrets_manager_1 = __nccwpck_require__(8562);
 const errors_1 = __nccwpck_require__(6193);
 /** Attempts per call, the first included: ride out a burst of throttling while polling. */
 exports.DEFAULT_MAX_ATTEMPTS = 5;
+/**
+ * Longest one request may take, and longest to connect. The SDK waits forever by default, so an
+ * endpoint that accepts the request and never answers would hold the step until the job times
+ * out; past this limit the request fails (ETIMEDOUT), a transient error the SDK retries.
+ */
+exports.DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+exports.DEFAULT_CONNECTION_TIMEOUT_MS = 10_000;
 /** `create(region)`, called once per region. */
 function perRegion(create) {
     const made = new Map();
@@ -71371,11 +71379,20 @@ function perRegion(create) {
     };
 }
 function createAwsClients(options) {
-    // Only what the SDK cannot know; region, endpoint and credentials stay its business.
+    // Only what the SDK cannot know; region, endpoint and credentials stay its business, and so
+    // do the retry settings when the workflow gave them in the SDK's own variables.
+    const env = options.env ?? process.env;
+    const maxAttempts = options.maxAttempts ?? (env.AWS_MAX_ATTEMPTS ? undefined : exports.DEFAULT_MAX_ATTEMPTS);
+    const retryMode = options.retryMode ?? (env.AWS_RETRY_MODE ? undefined : 'standard');
     const config = {
         customUserAgent: options.userAgent,
-        maxAttempts: options.maxAttempts ?? exports.DEFAULT_MAX_ATTEMPTS,
-        retryMode: options.retryMode ?? 'standard',
+        ...(maxAttempts === undefined ? {} : { maxAttempts }),
+        ...(retryMode === undefined ? {} : { retryMode }),
+        requestHandler: {
+            requestTimeout: options.requestTimeoutMs ?? exports.DEFAULT_REQUEST_TIMEOUT_MS,
+            throwOnRequestTimeout: true,
+            connectionTimeout: exports.DEFAULT_CONNECTION_TIMEOUT_MS,
+        },
     };
     const others = [];
     const ecs = new client_ecs_1.ECSClient(config);

@@ -2,9 +2,10 @@
 // <prefix>.<Operation>`, errors as `{__type, message}` with status 400) for ECS, CloudWatch Logs,
 // Secrets Manager and ECR, so the real SDK clients reach it through AWS_ENDPOINT_URL and do their
 // own serialising, signing, retrying and parsing. It keeps clusters, services, task definitions,
-// tasks, log streams and secrets in memory, plays scenarios for new deployments, can throttle the
-// first calls of an operation, and records every request so a test can assert that no write
-// happened.
+// tasks, log streams and secrets in memory, plays scenarios for new deployments, injects faults
+// into the next calls of an operation (a status, a throttle, a dropped connection, a slow answer,
+// a connection dropped after the work was done), and records every request so a test can assert
+// that no write happened and count the attempts a fault cost.
 //
 //   const aws = new FakeAws();
 //   await aws.start();
@@ -15,7 +16,15 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeEcs } from './fake-aws/ecs';
-import { AwsFault, DEFAULT_REGION, LogicalClock, type JsonBody } from './fake-aws/protocol';
+import {
+  AwsFault,
+  CONNECTION_RESET,
+  DEFAULT_REGION,
+  LogicalClock,
+  RESET_AFTER_PROCESSING,
+  type InjectedFault,
+  type JsonBody,
+} from './fake-aws/protocol';
 import { FakeEcr, FakeLogs, FakeSecrets } from './fake-aws/services';
 
 export type {
@@ -27,7 +36,12 @@ export type {
 } from './fake-aws/ecs';
 export * as scenarios from './fake-aws/scenarios';
 export { ATLAS_ERROR_LINE, ATLAS_FAILURE_LOG } from './fake-aws/scenarios';
-export { ACCOUNT_ID } from './fake-aws/protocol';
+export {
+  ACCOUNT_ID,
+  CONNECTION_RESET,
+  RESET_AFTER_PROCESSING,
+  type InjectedFault,
+} from './fake-aws/protocol';
 
 export type FakeAwsService = 'ecs' | 'logs' | 'secretsmanager' | 'ecr';
 
@@ -72,8 +86,13 @@ export interface RecordedCall {
   readonly region: string | undefined;
   readonly userAgent: string;
   readonly signed: boolean;
-  /** The error type answered, if any (ThrottlingException for an injected throttle). */
+  /**
+   * The error type answered, if any (ThrottlingException for an injected throttle), or
+   * CONNECTION_RESET / RESET_AFTER_PROCESSING when the connection was dropped instead.
+   */
   readonly error: string | undefined;
+  /** The kind of fault injected into this call, if any (a slow answer has no error). */
+  readonly fault?: InjectedFault['kind'];
 }
 
 export interface FakeAwsOptions {
@@ -89,7 +108,8 @@ export class FakeAws {
   readonly secrets: FakeSecrets;
   readonly ecr: FakeEcr;
   readonly calls: RecordedCall[] = [];
-  private readonly throttles = new Map<string, number>();
+  private readonly faults = new Map<string, { fault: InjectedFault; remaining: number }[]>();
+  private readonly timers = new Set<NodeJS.Timeout>();
   private server: http.Server | undefined;
   private address: string | undefined;
 
@@ -122,6 +142,8 @@ export class FakeAws {
     const server = this.server;
     this.server = undefined;
     this.address = undefined;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
     if (!server) return;
     server.closeAllConnections();
     await new Promise<void>((resolve, reject) =>
@@ -131,7 +153,29 @@ export class FakeAws {
 
   /** The next `times` calls of `operation` answer ThrottlingException. */
   throttle(operation: string, times: number): void {
-    this.throttles.set(operation, times);
+    this.fault(operation, { kind: 'throttle' }, times);
+  }
+
+  /**
+   * Injects `fault` into the next `times` calls of `operation` (Infinity: every call from now on).
+   * Faults queue per operation: the first one still due is used.
+   */
+  fault(operation: string, fault: InjectedFault, times = 1): void {
+    const queue = this.faults.get(operation) ?? [];
+    queue.push({ fault, remaining: times });
+    this.faults.set(operation, queue);
+  }
+
+  /** Forgets every fault not yet injected. */
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  private takeFault(operation: string): InjectedFault | undefined {
+    const entry = this.faults.get(operation)?.find((f) => f.remaining > 0);
+    if (!entry) return undefined;
+    entry.remaining--;
+    return entry.fault;
   }
 
   /** Calls of an operation (or all), throttled ones included. */
@@ -164,6 +208,27 @@ export class FakeAws {
     const operation = dot > 0 ? target.slice(dot + 1) : target;
     const authorization = String(req.headers.authorization ?? '');
     const region = /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(authorization)?.[1];
+    const fault = this.takeFault(operation);
+    const record = (body: JsonBody, error: string | undefined) => {
+      this.clock.tick();
+      this.calls.push({
+        service,
+        operation,
+        body,
+        region,
+        userAgent: String(req.headers['user-agent'] ?? ''),
+        signed: authorization.startsWith('AWS4-HMAC-SHA256'),
+        error,
+        ...(fault ? { fault: fault.kind } : {}),
+      });
+    };
+    if (fault?.kind === 'reset') {
+      record(parseBody(text), CONNECTION_RESET);
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'slow') await this.wait(fault.ms);
+    if (!this.server) return;
     let body: JsonBody = {};
     let answer: { status: number; json: unknown };
     try {
@@ -171,9 +236,14 @@ export class FakeAws {
         throw new AwsFault('UnknownOperationException', `${req.method} ${req.url} is not JSON 1.1`);
       }
       body = text.trim() === '' ? {} : (JSON.parse(text) as JsonBody);
+      if (fault?.kind === 'throttle') throw new AwsFault('ThrottlingException', 'Rate exceeded');
+      if (fault?.kind === 'status') {
+        const type = fault.type ?? (fault.status >= 500 ? 'ServerException' : 'ClientException');
+        throw new AwsFault(type, `injected ${fault.status} answer`, fault.status);
+      }
       answer = { status: 200, json: this.dispatch(service, operation, body, region) };
     } catch (error) {
-      const fault =
+      const failure =
         error instanceof AwsFault
           ? error
           : new AwsFault(
@@ -181,18 +251,17 @@ export class FakeAws {
               error instanceof Error ? error.message : String(error),
               500,
             );
-      answer = { status: fault.status, json: { __type: fault.type, message: fault.message } };
+      answer = { status: failure.status, json: { __type: failure.type, message: failure.message } };
     }
-    this.clock.tick();
-    this.calls.push({
-      service,
-      operation,
+    if (fault?.kind === 'reset-after-processing') {
+      record(body, RESET_AFTER_PROCESSING);
+      req.socket.destroy();
+      return;
+    }
+    record(
       body,
-      region,
-      userAgent: String(req.headers['user-agent'] ?? ''),
-      signed: authorization.startsWith('AWS4-HMAC-SHA256'),
-      error: answer.status === 200 ? undefined : String((answer.json as { __type: string }).__type),
-    });
+      answer.status === 200 ? undefined : String((answer.json as { __type: string }).__type),
+    );
     const payload = JSON.stringify(answer.json);
     res.writeHead(answer.status, {
       'content-type': 'application/x-amz-json-1.1',
@@ -202,17 +271,23 @@ export class FakeAws {
     res.end(payload);
   }
 
+  /** A delay that close() cuts short. */
+  private wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      this.timers.add(timer);
+    });
+  }
+
   private dispatch(
     service: FakeAwsService | undefined,
     operation: string,
     body: JsonBody,
     region: string | undefined,
   ): JsonBody {
-    const left = this.throttles.get(operation) ?? 0;
-    if (left > 0) {
-      this.throttles.set(operation, left - 1);
-      throw new AwsFault('ThrottlingException', 'Rate exceeded');
-    }
     switch (service) {
       case 'ecs':
         return this.ecs.handle(operation, body);
@@ -225,6 +300,15 @@ export class FakeAws {
       default:
         throw new AwsFault('UnknownOperationException', `unknown X-Amz-Target ${operation}`);
     }
+  }
+}
+
+/** A request body as far as it parses; a dropped call is recorded with what it asked for. */
+function parseBody(text: string): JsonBody {
+  try {
+    return text.trim() === '' ? {} : (JSON.parse(text) as JsonBody);
+  } catch {
+    return {};
   }
 }
 

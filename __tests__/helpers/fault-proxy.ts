@@ -1,7 +1,8 @@
 // A loopback HTTP proxy for the registry tests: forwards every request to an upstream registry,
 // records what it saw (method, path, status, whether an Authorization header came in), and
-// injects faults by rule — a status (500, 429 + Retry-After, 403 DENIED…), a connection reset in
-// the middle of a request or response body, a stalled body, a rewritten body, a redirect.
+// injects faults by rule — a status (500, 429 + Retry-After, 403 DENIED…), a connection dropped
+// before any answer or in the middle of a request or response body, a stalled body, a slow answer,
+// a rewritten body, a redirect.
 // It can also play a token server (Bearer challenge flow) in front of a registry without auth.
 
 import { randomBytes } from 'node:crypto';
@@ -18,6 +19,10 @@ import type { Socket } from 'node:net';
 export type FaultAction =
   /** Answer without forwarding. */
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
+  /** Drop the connection without forwarding or answering anything. */
+  | { kind: 'reset' }
+  /** Wait `ms` before forwarding (the request body waits too), then forward normally. */
+  | { kind: 'delay'; ms: number }
   /** Forward, but drop the connection once this many request body bytes came in. */
   | { kind: 'reset-request'; afterBytes: number }
   /** Forward, but drop the connection after this many response body bytes. */
@@ -174,6 +179,35 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       answer(307, { Location: `${action.to}${req.url ?? '/'}` });
       return;
     }
+    if (action?.kind === 'reset') {
+      record.status = -1;
+      req.socket.destroy();
+      return;
+    }
+    if (action?.kind === 'delay') {
+      // No 'data' listener until then, so the request body stays in the socket's buffers.
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        forward(req, res, record, action);
+      }, action.ms);
+      timers.add(timer);
+      return;
+    }
+    forward(req, res, record, action);
+  };
+
+  const forward = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: ProxyRecord,
+    action: FaultAction | undefined,
+  ) => {
+    const answer = (status: number, headers: Record<string, string>, body = '') => {
+      record.status = status;
+      req.resume();
+      res.writeHead(status, { 'Content-Length': String(Buffer.byteLength(body)), ...headers });
+      res.end(body);
+    };
 
     const headers: IncomingHttpHeaders = { ...req.headers };
     if (options.bearer) delete headers.authorization;

@@ -1,7 +1,8 @@
 // SDK v3 clients with the standard configuration only: the credential chain, AWS_REGION, and
 // AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> are all resolved by the SDK itself, so nothing here
-// passes an endpoint or credentials. Adds a user agent and the SDK's standard retry, and adapts the
-// clients to the narrow interfaces in api.ts, wrapping every error into an AwsCallError.
+// passes an endpoint or credentials. Adds a user agent, the SDK's standard retry (unless the
+// workflow set AWS_MAX_ATTEMPTS / AWS_RETRY_MODE, which then win) and a time limit per request, and
+// adapts the clients to the narrow interfaces in api.ts, wrapping every error into an AwsCallError.
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   DescribeRepositoriesCommand,
@@ -43,6 +44,14 @@ export type {
 /** Attempts per call, the first included: ride out a burst of throttling while polling. */
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
+/**
+ * Longest one request may take, and longest to connect. The SDK waits forever by default, so an
+ * endpoint that accepts the request and never answers would hold the step until the job times
+ * out; past this limit the request fails (ETIMEDOUT), a transient error the SDK retries.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+export const DEFAULT_CONNECTION_TIMEOUT_MS = 10_000;
+
 export interface AwsClientOptions {
   /** Appended to the SDK's user agent, e.g. `atlas-ecs-deploy/0.1.0`. */
   readonly userAgent: string;
@@ -50,6 +59,10 @@ export interface AwsClientOptions {
   readonly maxAttempts?: number;
   /** The SDK's retry mode; default `standard` (adaptive adds client-side rate limiting). */
   readonly retryMode?: 'standard' | 'adaptive';
+  /** Default DEFAULT_REQUEST_TIMEOUT_MS. */
+  readonly requestTimeoutMs?: number;
+  /** Where AWS_MAX_ATTEMPTS and AWS_RETRY_MODE are looked for; process.env by default. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface AwsClients {
@@ -79,11 +92,21 @@ function perRegion<T>(create: (region: string) => T): (region: string) => T {
 }
 
 export function createAwsClients(options: AwsClientOptions): AwsClients {
-  // Only what the SDK cannot know; region, endpoint and credentials stay its business.
+  // Only what the SDK cannot know; region, endpoint and credentials stay its business, and so
+  // do the retry settings when the workflow gave them in the SDK's own variables.
+  const env = options.env ?? process.env;
+  const maxAttempts =
+    options.maxAttempts ?? (env.AWS_MAX_ATTEMPTS ? undefined : DEFAULT_MAX_ATTEMPTS);
+  const retryMode = options.retryMode ?? (env.AWS_RETRY_MODE ? undefined : 'standard');
   const config = {
     customUserAgent: options.userAgent,
-    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-    retryMode: options.retryMode ?? 'standard',
+    ...(maxAttempts === undefined ? {} : { maxAttempts }),
+    ...(retryMode === undefined ? {} : { retryMode }),
+    requestHandler: {
+      requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+      connectionTimeout: DEFAULT_CONNECTION_TIMEOUT_MS,
+    },
   };
   const others: { destroy(): void }[] = [];
   const ecs = new ECSClient(config);

@@ -48,3 +48,25 @@ export function num(body: JsonBody, key: string): number | undefined {
 export function hexId(n: number): string {
   return n.toString(16).padStart(32, '0');
 }
+
+/**
+ * A fault the fake injects into calls of one operation, before (or, for reset-after-processing,
+ * after) the operation itself runs:
+ * - `status`: answer this HTTP status with `{__type, message}` (a 5xx is ServerException-like);
+ * - `throttle`: answer 400 ThrottlingException, as AWS does under rate limiting;
+ * - `reset`: drop the connection without answering; nothing was done;
+ * - `slow`: wait `ms`, then answer normally;
+ * - `reset-after-processing`: do the operation, then drop the connection, so the client cannot
+ *   tell it happened (what a retried write does then is the point).
+ */
+export type InjectedFault =
+  | { readonly kind: 'status'; readonly status: number; readonly type?: string }
+  | { readonly kind: 'throttle' }
+  | { readonly kind: 'reset' }
+  | { readonly kind: 'slow'; readonly ms: number }
+  | { readonly kind: 'reset-after-processing' };
+
+/** The `error` recorded for a call whose connection the fake dropped. */
+export const CONNECTION_RESET = 'ConnectionReset';
+/** The `error` recorded for a call the fake carried out and then dropped the connection of. */
+export const RESET_AFTER_PROCESSING = 'ConnectionResetAfterProcessing';
