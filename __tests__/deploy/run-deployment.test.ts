@@ -62,6 +62,7 @@ const timeout: WatchTimeout = {
   rolloutState: 'IN_PROGRESS',
 };
 const context = {
+  cluster: 'prod',
   service: 'web',
   taskDefinitionArn: NEW,
   previousTaskDefinitionArn: OLD,
@@ -402,6 +403,21 @@ describe('failureMessage', () => {
     ).toContain(`rollback-on-failure is false: the service stays on ${NEW}`);
     expect(failureMessage(rollout('failed'), undefined, context)).toBe(
       'Deployment failed: tasks failed to start.\nThe service was not rolled back.',
+    );
+  });
+
+  it('says the outcome is unknown when the watch lost sight of the deployment', () => {
+    const lost = {
+      status: 'timeout',
+      polls: 4,
+      stoppedTasks: [],
+      lastEvents: [],
+      rolloutState: 'IN_PROGRESS',
+      stoppedWatching: 'poll 4 failed: ecs:ListTasks failed: ServerException',
+    } as const;
+    expect(failureMessage(lost, undefined, context)).toBe(
+      'Stopped watching the deployment after 4 polls, its outcome unknown: poll 4 failed: ecs:ListTasks failed: ServerException\n' +
+        `The service was left as it is: ECS keeps rolling out ${NEW}. Check the deployment in the ECS console; to roll back: aws ecs update-service --cluster prod --service web --task-definition ${OLD}`,
     );
   });
 

@@ -763,19 +763,21 @@ describe('poll failures', () => {
     expect(io.text('warning')[0]).toContain('Poll 1 failed');
   });
 
-  it('gives up after too many transient failures in a row', async () => {
+  it('stops watching after too many transient failures in a row, the outcome unknown', async () => {
     const ecs = scriptedEcs(() => ({ error: transient() }));
-    await expect(
-      watchDeployment(
-        request(),
-        { ecs: ecs.api, logs: logsApi(), io: recordingIO(), ...fakeClock() },
-        OPTIONS,
-      ),
-    ).rejects.toThrow('Rate exceeded');
+    const outcome = await watchDeployment(
+      request(),
+      { ecs: ecs.api, logs: logsApi(), io: recordingIO(), ...fakeClock() },
+      OPTIONS,
+    );
+    expect(outcome).toMatchObject({ status: 'timeout', polls: 3 });
+    expect(outcome.status === 'timeout' && outcome.stoppedWatching).toMatch(
+      /^poll 3 failed: .*Rate exceeded/,
+    );
     expect(ecs.polls()).toBe(3);
   });
 
-  it('stops at once on anything else', async () => {
+  it('stops watching at once on anything else', async () => {
     const denied = wrapAwsError(
       Object.assign(new Error('denied'), { name: 'AccessDeniedException' }),
       {
@@ -784,13 +786,12 @@ describe('poll failures', () => {
       },
     );
     const ecs = scriptedEcs(() => ({ error: denied }));
-    await expect(
-      watchDeployment(
-        request(),
-        { ecs: ecs.api, logs: logsApi(), io: recordingIO(), ...fakeClock() },
-        OPTIONS,
-      ),
-    ).rejects.toBe(denied);
+    const outcome = await watchDeployment(
+      request(),
+      { ecs: ecs.api, logs: logsApi(), io: recordingIO(), ...fakeClock() },
+      OPTIONS,
+    );
+    expect(outcome.status === 'timeout' && outcome.stoppedWatching).toContain('denied');
     expect(ecs.polls()).toBe(1);
   });
 });

@@ -79,18 +79,6 @@ interface CaseResult extends Case {
   readonly cell: string;
 }
 
-/**
- * Cells that break an invariant because of a bug in a file this suite does not own, reported to
- * its owner. Each stays in the table as ✗ and has an `it.failing` below, which turns red once the
- * bug is fixed, so this list is emptied then.
- */
-const KNOWN_BUGS: Readonly<Record<string, string>> = {
-  'UpdateService 500 on every call':
-    'src/deploy/deploy.ts deploy(): io.error() before rethrowing, so the step prints two errors',
-  'ListTasks 500 on every call':
-    'src/deploy/run-deployment.ts runDeployment(): a watch that throws skips the rollback and the outputs',
-};
-
 function caseName(result: Case): string {
   return `${result.operation.operation} ${result.column.label.replace(/ \(.*\)$/, '')}`;
 }
@@ -160,12 +148,7 @@ async function runCase({ operation, column }: Case): Promise<CaseResult> {
       column,
       verdict: checked,
       completed,
-      cell: describeCell(checked, column, faulted, replayNote(aws, operation.operation), completed)
-        // A known bug's cell reads `✗ known bug, reported: <violations>`.
-        .replace(
-          /^✗ /,
-          KNOWN_BUGS[caseName({ operation, column })] ? '✗ known bug, reported: ' : '✗ ',
-        ),
+      cell: describeCell(checked, column, faulted, replayNote(aws, operation.operation), completed),
     };
   } finally {
     await aws.close();
@@ -252,7 +235,6 @@ it('rides out one fault at any AWS operation, fails cleanly when it persists', a
 
   for (const result of results) {
     const name = caseName(result);
-    if (KNOWN_BUGS[name]) continue;
     expect({ case: name, violations: result.verdict.violations }).toEqual({
       case: name,
       violations: [],
@@ -271,11 +253,3 @@ it('rides out one fault at any AWS operation, fails cleanly when it persists', a
     }
   }
 }, 300_000);
-
-describe.each(Object.entries(KNOWN_BUGS))('known bug: %s', (name, bug) => {
-  it.failing(`leaves no violation (fails until fixed: ${bug})`, () => {
-    const result = results.find((r) => caseName(r) === name);
-    expect(result).toBeDefined();
-    expect(result!.verdict.violations).toEqual([]);
-  });
-});

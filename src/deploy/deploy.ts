@@ -5,7 +5,8 @@ import type {
   RegisterTaskDefinitionRequest,
   TaskDefinition,
 } from '@aws-sdk/client-ecs';
-import { RemoteError } from '../errors';
+import { isAwsError } from '../aws/errors';
+import { errorMessage, RemoteError } from '../errors';
 import type { ActionIO } from '../report/action-io';
 import {
   stripReadOnly,
@@ -149,10 +150,13 @@ export async function deploy(ecs: EcsApi, io: ActionIO, request: DeployRequest):
       forceNewDeployment: request.forceNewDeployment,
     });
   } catch (error) {
-    io.error(
-      `The service was not updated: it still runs ${request.previousTaskDefinitionArn}${request.existing ? '' : `; ${registered.taskDefinitionArn} stays registered, unused`}`,
+    // An answer that does not show our deployment is its own report: the update may have landed.
+    if (!isAwsError(error)) throw error;
+    // The call failed: one message for the step, the failure and then what it leaves behind.
+    throw new Error(
+      `${errorMessage(error)}\nThe service was not updated: it still runs ${request.previousTaskDefinitionArn}${request.existing ? '' : `; ${registered.taskDefinitionArn} stays registered, unused`}`,
+      { cause: error },
     );
-    throw error;
   }
   io.info(
     `Updated service ${request.service}: deployment ${started.deploymentId} rolls out ${registered.taskDefinitionArn} (it ran ${request.previousTaskDefinitionArn})`,

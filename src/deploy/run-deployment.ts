@@ -81,6 +81,7 @@ export function shouldRollBack(outcome: WatchOutcome, rollbackOnFailure: boolean
 }
 
 export interface FailureContext {
+  readonly cluster: string;
   readonly service: string;
   readonly taskDefinitionArn: string;
   readonly previousTaskDefinitionArn: string;
@@ -97,7 +98,9 @@ export function failureMessage(
   context: FailureContext,
 ): string {
   let what: string;
-  if (outcome.status === 'timeout') {
+  if (outcome.status === 'timeout' && outcome.stoppedWatching) {
+    what = `Stopped watching the deployment after ${outcome.polls} polls, its outcome unknown: ${outcome.stoppedWatching}`;
+  } else if (outcome.status === 'timeout') {
     const events = outcome.lastEvents.slice(-3);
     what = `Deployment did not finish within ${context.waitTimeoutMinutes} min (rollout ${outcome.rolloutState ?? 'state unknown'})${events.length > 0 ? `. Last events:\n${events.join('\n')}` : ''}`;
   } else if (outcome.kind === 'migration') {
@@ -131,6 +134,9 @@ export function failureMessage(
         : 'Another deployment replaced this one; the service was left to it.';
   } else if (outcome.status === 'timeout') {
     after = `The service was left as it is: ECS keeps rolling out ${context.taskDefinitionArn}.`;
+    if (outcome.stoppedWatching) {
+      after += ` Check the deployment in the ECS console; to roll back: aws ecs update-service --cluster ${context.cluster} --service ${context.service} --task-definition ${context.previousTaskDefinitionArn}`;
+    }
   } else {
     after = context.rollbackOnFailure
       ? 'The service was not rolled back.'
@@ -210,6 +216,7 @@ export async function runDeployment(
   const rollbackResult = attempt?.kind === 'attempted' ? attempt.result : undefined;
   const replacedBy = attempt?.kind === 'replaced' ? attempt.by : undefined;
   const message = failureMessage(outcome, rollbackResult, {
+    cluster: settings.cluster,
     service: preflight.serviceName,
     taskDefinitionArn: deployed.taskDefinitionArn,
     previousTaskDefinitionArn: deployed.previousTaskDefinitionArn,

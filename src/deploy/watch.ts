@@ -114,6 +114,11 @@ export interface WatchTimeout extends OutcomeBase {
   /** The last service events (printed ones first), oldest first. */
   readonly lastEvents: readonly string[];
   readonly rolloutState: string | undefined;
+  /**
+   * Set when the wait ended early because the service could no longer be read (polls kept
+   * failing): the deployment goes on, its outcome unknown.
+   */
+  readonly stoppedWatching?: string;
 }
 
 export type WatchFailure = MigrationFailure | RolloutFailure;
@@ -196,7 +201,11 @@ class Watcher {
         errors = 0;
       } catch (error) {
         errors++;
-        if (!isTransientAwsError(error) || errors >= maxErrors) throw error;
+        // The deployment is under way: losing sight of it ends the wait like a timeout does,
+        // so the step still reports the revision and deployment it started.
+        if (!isTransientAwsError(error) || errors >= maxErrors) {
+          return this.timeout(`poll ${this.polls} failed: ${errorMessage(error)}`);
+        }
         io.warning(
           `Poll ${this.polls} failed (${errorMessage(error)}); trying again at the next poll (${errors}/${maxErrors - 1} in a row)`,
         );
@@ -212,7 +221,7 @@ class Watcher {
     return { polls: this.polls, stoppedTasks: [...this.stoppedTasks] };
   }
 
-  private timeout(): WatchTimeout {
+  private timeout(stoppedWatching?: string): WatchTimeout {
     const lastEvents =
       this.printedEvents.length > 0
         ? this.printedEvents.slice(-LAST_EVENTS)
@@ -222,6 +231,7 @@ class Watcher {
       ...this.base(),
       lastEvents,
       rolloutState: this.lastRolloutState,
+      ...(stoppedWatching ? { stoppedWatching } : {}),
     };
   }
 
