@@ -4,7 +4,9 @@
 //   - large files: BENCH_LARGE_FILES (200) migrations of 1 MiB of incompressible bytes each, to
 //     show that large files are streamed (peak RSS stays far below the directory's size).
 // The end-to-end rows run the bundled action (dist/index.js, or BENCH_DIST) in a dry run, as the
-// runner starts it, and report its peak RSS.
+// runner starts it, and report its peak RSS. Then bench/memory-scale.ts (BENCH_SCALE_FILES, default
+// 10,000 files of 20 KB) runs real pushes and deploys, and fails the bench when peak RSS or the
+// time per MB passes its thresholds.
 import { execFileSync } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
 import {
@@ -21,6 +23,7 @@ import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { benchDeploy, deployTable } from './deploy';
+import { memoryScaleReport } from './memory-scale';
 import { benchPush, pushTable } from './push';
 import { readMigrationProject, readProjectFile } from '../src/files/read-project';
 import { writeLayer, type LayerEntry } from '../src/image/layer';
@@ -113,8 +116,8 @@ function makeProject(root: string, files: readonly Migration[]): { count: number
 /** As build-image maps project files; `reuse: false` drops the bytes the checks kept. */
 function layerEntries(files: readonly ProjectFile[], reuse: boolean): LayerEntry[] {
   return files.map((original) => {
-    // A copy is not the object read-project kept bytes for, so it is read from disk.
-    const file = reuse ? original : { ...original };
+    // Without the bytes read-project kept, every file is read from disk.
+    const file = reuse ? original : { ...original, content: undefined };
     return {
       path: `workspace/${file.path}`,
       size: file.size,
@@ -279,6 +282,13 @@ async function main(): Promise<void> {
   // Registry and ECS figures: a real registry on loopback, the loopback AWS endpoint of the tests.
   console.log(`\n${pushTable(await benchPush())}`);
   console.log(`\n${deployTable(await benchDeploy())}`);
+
+  // Memory and scale: a 200 MB migration directory through a real run; fails the bench on regression.
+  const failures = await memoryScaleReport();
+  if (failures.length > 0) {
+    console.error(`memory and scale: ${failures.join('; ')}`);
+    process.exitCode = 1;
+  }
 }
 
 main().catch((error: unknown) => {

@@ -12,6 +12,7 @@ import { readInputs } from './inputs/read';
 import { createRegistryClient, type RegistryClient } from './registry/client';
 import { pullBaseImage } from './registry/pull';
 import { pushImage } from './registry/push';
+import { collectingGarbage } from './util/collect-garbage';
 import { parseImageReference, parseRepository } from './registry/reference';
 import { createActionIO, type ActionIO } from './report/action-io';
 import { reportFailure } from './report/failure';
@@ -46,7 +47,8 @@ function createDeps(io: ActionIO, env: NodeJS.ProcessEnv): Deps & { close(): voi
       ...(env.GITHUB_REPOSITORY ? { githubRepository: env.GITHUB_REPOSITORY } : {}),
       ...(env.GITHUB_SHA ? { githubSha: env.GITHUB_SHA } : {}),
     },
-    readProject: readMigrationProject,
+    // The phases that stream the whole migration directory run with the memory bound kept.
+    readProject: (options) => collectingGarbage(() => readMigrationProject(options)),
     readTextFile: (file) => readFile(file, 'utf8'),
     writeTextFile: async (file, text) => {
       await mkdir(path.dirname(file), { recursive: true });
@@ -58,10 +60,12 @@ function createDeps(io: ActionIO, env: NodeJS.ProcessEnv): Deps & { close(): voi
       // Validated by the input parser, so it parses.
       return pullBaseImage(registry(), parseImageReference(source.reference)!, platform);
     },
-    buildImage: buildMigrationImage,
+    buildImage: (options) => collectingGarbage(() => buildMigrationImage(options)),
     pushImage: (repository, image, tags) =>
-      pushImage(registry(), parseRepository(repository)!, image, tags, (message) =>
-        io.info(message),
+      collectingGarbage(() =>
+        pushImage(registry(), parseRepository(repository)!, image, tags, (message) =>
+          io.info(message),
+        ),
       ),
     aws,
     sleep: realSleep,

@@ -7,4 +7,9 @@ export interface ProjectFile {
   readonly size: number;
   /** Owner-executable on disk; the layer normalises modes to 0644 or 0755 from this alone. */
   readonly executable: boolean;
+  /**
+   * The bytes the checks read and verified, when they were kept for the image (small files, within
+   * a small budget); otherwise the image reads the file again from `absolutePath`.
+   */
+  readonly content?: Buffer;
 }

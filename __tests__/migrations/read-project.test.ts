@@ -88,7 +88,13 @@ describe('readMigrationProject', () => {
     expect(project.dirFormat).toBe('atlas');
     expect(project.warnings).toEqual([]);
     const real = await fs.realpath(workspace);
-    expect(project.files).toEqual([
+    const listed = project.files.map((f) => ({
+      path: f.path,
+      absolutePath: f.absolutePath,
+      size: f.size,
+      executable: f.executable,
+    }));
+    expect(listed).toEqual([
       {
         path: 'atlas.hcl',
         absolutePath: path.join(real, 'atlas.hcl'),
@@ -109,6 +115,16 @@ describe('readMigrationProject', () => {
         executable,
       })),
     ]);
+    // The files the checks read whole keep their bytes for the image; the others are read later.
+    const kept = project.files.filter((f) => f.content !== undefined);
+    expect(kept.map((f) => f.path)).toEqual([
+      'atlas.hcl',
+      'migrations/1_init.sql',
+      'migrations/2_name.sql',
+      'migrations/atlas.sum',
+    ]);
+    for (const file of kept)
+      expect(file.content!.equals(await fs.readFile(file.absolutePath))).toBe(true);
   });
 
   it('works with atlas.hcl and the migrations in a sub-directory, given as ./ paths', async () => {

@@ -20,6 +20,7 @@ import path from 'node:path';
 import { FileProblem, InputError, ValidationErrors, errorMessage } from '../errors';
 import type { ProjectFile } from '../project-file';
 import { inspectAtlasConfig, type ConfigWarning } from '../migrations/atlas-config';
+import { releaseHclParser } from '../util/hcl2json';
 import {
   verifyAtlasSum,
   type MigrationSource,
@@ -57,20 +58,17 @@ const DIR_FIX =
 
 /** Files read whole below this size may stay in memory for the image; larger ones are streamed. */
 const KEEP_BELOW = 1024 * 1024;
-/** At most this many bytes of file content stay in memory between the checks and the image. */
-const KEEP_BUDGET = 32 * 1024 * 1024;
+/**
+ * At most this many bytes of file content stay in memory between the checks and the image: all of
+ * a typical project, so its files are not read twice, but a small part of a large one, whose
+ * other files the image reads again from disk (memory stays flat however large the directory).
+ */
+const KEEP_BUDGET = 4 * 1024 * 1024;
 /** Read size for files hashed from disk; one buffer serves them all, as hashing is synchronous. */
 const CHUNK_SIZE = 64 * 1024;
 let chunkBuffer: Buffer | undefined;
 /** First read for a first line; most are short, a longer one doubles it as needed. */
 const FIRST_LINE_READ = 1024;
-
-/**
- * Bytes of project files as the checks read them, for the image to ship without reading them
- * again (and so exactly the bytes atlas.sum was verified against). Keyed by the ProjectFile the
- * project lists; released with it.
- */
-const keptContent = new WeakMap<ProjectFile, Buffer>();
 
 /** The content kept in memory by one readMigrationProject, in bytes. */
 interface KeepBudget {
@@ -83,7 +81,7 @@ interface KeepBudget {
  * for small files (large ones are streamed from `absolutePath`).
  */
 export function readProjectFile(file: ProjectFile): Buffer {
-  return keptContent.get(file) ?? readAtMost(file.absolutePath, file.size + 1);
+  return file.content ?? readAtMost(file.absolutePath, file.size + 1);
 }
 
 /** Throws ValidationErrors listing every problem found. */
@@ -108,6 +106,8 @@ export async function readMigrationProject(opts: ReadProjectOptions): Promise<Mi
     errors.push(...report.problems);
     warnings.push(...report.warnings);
     dirFormat = report.dirFormat ?? dirFormat;
+    // atlas.hcl is the only HCL a run reads: free the parser before the layer is built.
+    releaseHclParser();
   }
 
   const migrations = dir instanceof Error ? [] : selectMigrationFiles(dir.migrationFiles);
@@ -172,8 +172,7 @@ async function readConfig(
       return new InputError('atlas-config', `'${located.relative}' is not a file`, CONFIG_FIX);
     }
     const bytes = await fs.readFile(located.real);
-    const file = projectFile(located.relative, located.real, stats);
-    keep(file, bytes, budget);
+    const file = keep(projectFile(located.relative, located.real, stats), bytes, budget);
     return { file, text: bytes.toString('utf8') };
   } catch (error) {
     return new InputError(
@@ -243,15 +242,17 @@ async function readMigrationDir(
         if (isMigration) problems.push(sqlDirectoryProblem(workspacePath));
         continue;
       }
-      const file = projectFile(workspacePath, entry.real, entry.stats);
-      files.push(file);
+      let file = projectFile(workspacePath, entry.real, entry.stats);
       if (isMigration) {
-        migrationFiles.push({ name: entry.name, content: migrationContent(file, budget) });
+        const content = migrationContent(file, budget);
+        if (Buffer.isBuffer(content)) file = keep(file, content, budget);
+        migrationFiles.push({ name: entry.name, content });
       } else if (topLevel && entry.name === SUM_FILE) {
         const bytes = readFileSync(entry.real);
-        keep(file, bytes, budget);
+        file = keep(file, bytes, budget);
         sumText = bytes.toString('utf8');
       }
+      files.push(file);
     }
     return { path: relative, files, migrationFiles, sumText, problems, unshipped };
   } catch (error) {
@@ -268,18 +269,15 @@ function dirReadError(relative: string, error: unknown): InputError {
 }
 
 /**
- * A small migration file is read whole and kept for the image (within the budget). A large one
- * (or one past the budget) stays on disk: only its first line is read now, to find the
- * `atlas:sum ignore` directive, and it is read again in chunks when it is hashed, so a directory
- * of large migrations never sits in memory at once.
+ * A small migration file is read whole, for the caller to keep for the image, while the budget
+ * allows. A large one, or one past the budget, stays on disk: only its first line is read now, to
+ * find the `atlas:sum ignore` directive, and it is read again in chunks (into one reused buffer)
+ * when it is hashed, so neither a large file nor a large directory sits in memory at once, nor
+ * leaves its bytes behind as garbage.
  */
 function migrationContent(file: ProjectFile, budget: KeepBudget): Buffer | StreamedContent {
-  if (file.size < KEEP_BELOW && file.size <= budget.left) {
-    const bytes = readFileSync(file.absolutePath);
-    // Hashed as read even if it grew past what may be kept since it was listed.
-    keep(file, bytes, budget);
-    return bytes;
-  }
+  // Hashed as read even if it grew past what may be kept since it was listed.
+  if (file.size < KEEP_BELOW && file.size <= budget.left) return readFileSync(file.absolutePath);
   const { absolutePath } = file;
   return {
     ignored: readIgnoreDirective(absolutePath),
@@ -287,12 +285,14 @@ function migrationContent(file: ProjectFile, budget: KeepBudget): Buffer | Strea
   };
 }
 
-/** Keeps a small file's bytes for the image while the budget allows; tells whether it did. */
-function keep(file: ProjectFile, bytes: Buffer, budget: KeepBudget): boolean {
-  if (bytes.length >= KEEP_BELOW || bytes.length > budget.left) return false;
+/**
+ * The file with the bytes the checks read as its content, while the budget allows; past it, the
+ * file as listed (the bytes become garbage once hashed, and the image reads them again).
+ */
+function keep(file: ProjectFile, bytes: Buffer, budget: KeepBudget): ProjectFile {
+  if (bytes.length >= KEEP_BELOW || bytes.length > budget.left) return file;
   budget.left -= bytes.length;
-  keptContent.set(file, bytes);
-  return true;
+  return { ...file, content: bytes };
 }
 
 /** Reads from the start of the file until the first line decides isSumIgnored. */

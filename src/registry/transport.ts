@@ -7,6 +7,7 @@
 import { Readable } from 'node:stream';
 import { errorMessage } from '../errors';
 import { RegistryNetworkError, httpErrorFromBody, type RegistryHttpError } from './errors';
+import { nodeHttpFetch } from './node-http-fetch';
 import { isLoopbackRegistry } from './reference';
 
 /** The part of the WHATWG fetch this module uses; the global fetch by default. */
@@ -100,11 +101,15 @@ class FetchTransport implements Transport {
   };
   readonly timeoutMs: number;
   private readonly fetch: FetchLike;
+  /** For requests with a streamed body: see node-http-fetch.ts for why it is not fetch. */
+  private readonly streamingFetch: FetchLike;
   private readonly userAgent: string;
   private readonly now: () => number;
 
   constructor(options: TransportOptions) {
     this.fetch = options.fetch ?? ((url, init) => fetch(url, init));
+    // An injected fetch (tests) sees every request; otherwise streamed bodies go through node:http.
+    this.streamingFetch = options.fetch ?? nodeHttpFetch;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.userAgent = options.userAgent ?? 'atlas-ecs-deploy';
     this.now = options.now ?? Date.now;
@@ -187,7 +192,7 @@ class FetchTransport implements Transport {
     }
     let response: Response;
     try {
-      response = await this.fetch(url, init);
+      response = await (source ? this.streamingFetch : this.fetch)(url, init);
     } catch (error) {
       guard.done();
       destroyStream(source);

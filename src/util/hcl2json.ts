@@ -5,6 +5,7 @@
 // or, unbundled (tests, ts-node), from node_modules.
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
 import { gunzipSync } from 'node:zlib';
 import type { ExpressionType } from '@cdktf/hcl2json/lib/syntax-tree';
 
@@ -41,6 +42,9 @@ async function load(): Promise<HclBridge> {
     __parse_terraform_config_wasm__?: Partial<HclBridge>;
   };
   const go = new globals.Go();
+  // V8 compiles wasm twice by default (a quick tier, then an optimised one) and keeps both for as
+  // long as the instance lives: ~45 MB more for this 6.5 MB module, for a few short parses.
+  v8.setFlagsFromString('--liftoff-only');
   const { instance } = await WebAssembly.instantiate(
     gunzipSync(readFileSync(wasmFile())),
     go.importObject,
@@ -51,6 +55,16 @@ async function load(): Promise<HclBridge> {
   void go.run(instance);
   if (typeof root.parse !== 'function') throw new Error('the HCL parser did not start');
   return root as HclBridge;
+}
+
+/**
+ * Drops the parser so the collector can reclaim it (its compiled code and the Go heap, ~50 MB)
+ * before the memory-hungry phases; a later parse loads it again.
+ */
+export function releaseHclParser(): void {
+  bridge = undefined;
+  delete (globalThis as { __parse_terraform_config_wasm__?: unknown })
+    .__parse_terraform_config_wasm__;
 }
 
 async function call(name: keyof HclBridge, filename: string, text: string): Promise<unknown> {
