@@ -46,11 +46,14 @@ export async function benchDeploy(): Promise<DeployFigures> {
       );
       const failedRunMs = Date.now() - start;
       if (run.code === 0) throw new Error('the failing migration did not fail the step');
-      // Polls are DescribeServices calls after the pre-flight one, up to the rollback.
-      const describeServices = bad.aws.calls.filter(
-        (c) => c.operation === 'DescribeServices' && !c.error,
-      );
-      const polls = describeServices.length - 1;
+      // Polls are the DescribeServices calls between the deploy's UpdateService and the
+      // rollback's, less the rollback's own read (it checks the deployment is still PRIMARY).
+      const calls = bad.aws.calls.filter((c) => !c.error);
+      const updates = calls.flatMap((c, i) => (c.operation === 'UpdateService' ? [i] : []));
+      if (updates.length !== 2) throw new Error(`expected a deploy and a rollback: ${updates}`);
+      const polls =
+        calls.slice(updates[0]! + 1, updates[1]).filter((c) => c.operation === 'DescribeServices')
+          .length - 1;
       return { callsPerDeploy, pollsAfterStop: polls - stopAtPoll, stopAtPoll, failedRunMs };
     } finally {
       await bad.aws.close();
