@@ -71500,6 +71500,10 @@ function createEcrRepositoriesApi(client, region) {
             operation: 'ecr:DescribeRepositories',
             target: `repository ${(input.repositoryNames ?? []).join(', ')} in ECR${input.registryId ? ` of account ${input.registryId}` : ''}${region ? ` in ${region}` : ''}`,
         }, () => client.send(new client_ecr_1.DescribeRepositoriesCommand(input))),
+        describeRepositoryCreationTemplates: (input) => call({
+            operation: 'ecr:DescribeRepositoryCreationTemplates',
+            target: `repository creation templates in ECR${region ? ` in ${region}` : ''}`,
+        }, () => client.send(new client_ecr_1.DescribeRepositoryCreationTemplatesCommand(input))),
     };
 }
 /** The interfaces over a set of clients; per-region APIs are created on first use and reused. */
@@ -72304,21 +72308,51 @@ async function checkEcrRepository(imageRepository, apis) {
         throw new Error('preflight: an ECR image-repository needs the ECR API of its region');
     }
     const name = parsed.repository;
+    const api = apis.ecrInRegion(ecr.region);
     try {
-        await apis.ecrInRegion(ecr.region).describeRepositories({
-            registryId: ecr.accountId,
-            repositoryNames: [name],
-        });
+        await api.describeRepositories({ registryId: ecr.accountId, repositoryNames: [name] });
         return undefined;
     }
     catch (error) {
         if ((0, errors_2.isAwsError)(error, 'RepositoryNotFoundException')) {
-            throw new errors_1.InputError('image-repository', `no ECR repository ${JSON.stringify(name)} in account ${ecr.accountId}, region ${ecr.region} (${parsed.registry}); ECR does not create one on push`, `create it (aws ecr create-repository --repository-name ${name} --region ${ecr.region}), or check the name, the account and the region in the host`);
+            const template = await createOnPushTemplate(api, name);
+            if (template.found)
+                return undefined;
+            if (template.unknown)
+                return template.unknown;
+            throw new errors_1.InputError('image-repository', `no ECR repository ${JSON.stringify(name)} in account ${ecr.accountId}, region ${ecr.region} (${parsed.registry}), and no repository creation template that creates it on push`, `create it (aws ecr create-repository --repository-name ${name} --region ${ecr.region}), or check the name, the account and the region in the host`);
         }
         if ((0, errors_2.isAwsError)(error, 'AccessDeniedException')) {
             return `could not check that the ECR repository ${JSON.stringify(name)} exists in account ${ecr.accountId}, region ${ecr.region}: ecr:DescribeRepositories is not allowed (the push will tell); allow it on the repository to have a missing one reported before the build`;
         }
         throw error;
+    }
+}
+/**
+ * Whether a repository creation template applied for CREATE_ON_PUSH covers `name` (its prefix is
+ * a leading path of the name, or ROOT), so that ECR creates the repository on the first push.
+ * When the templates cannot be read, `unknown` is the warning to give instead of failing.
+ */
+async function createOnPushTemplate(api, name) {
+    try {
+        let nextToken;
+        do {
+            const page = await api.describeRepositoryCreationTemplates({
+                ...(nextToken ? { nextToken } : {}),
+            });
+            const covers = (page.repositoryCreationTemplates ?? []).some((t) => (t.appliedFor ?? []).includes('CREATE_ON_PUSH') &&
+                (t.prefix === 'ROOT' || (t.prefix !== undefined && name.startsWith(`${t.prefix}/`))));
+            if (covers)
+                return { found: true };
+            nextToken = page.nextToken;
+        } while (nextToken);
+        return { found: false };
+    }
+    catch (error) {
+        return {
+            found: false,
+            unknown: `ECR repository ${JSON.stringify(name)} does not exist, and whether a repository creation template creates it on push could not be checked (${(0, errors_1.errorMessage)(error)}); the push will tell`,
+        };
     }
 }
 function serviceWarnings(service) {

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import {
   DescribeRepositoriesCommand,
+  DescribeRepositoryCreationTemplatesCommand,
   ECRClient,
   RepositoryNotFoundException,
 } from '@aws-sdk/client-ecr';
@@ -56,6 +57,9 @@ beforeEach(() => {
   ecsMock.reset();
   secretsMock.reset();
   ecrMock.reset();
+  ecrMock
+    .on(DescribeRepositoryCreationTemplatesCommand)
+    .resolves({ repositoryCreationTemplates: [] });
   ecsMock.on(DescribeServicesCommand).resolves({
     services: [
       {
@@ -115,8 +119,62 @@ it('refuses a repository that does not exist, naming it, its account and region,
   expect(error).toBeInstanceOf(InputError);
   expect(error.input).toBe('image-repository');
   expect(error.message).toBe(
-    'Input \'image-repository\': no ECR repository "team/migrations" in account 210987654321, region eu-west-1 (210987654321.dkr.ecr.eu-west-1.amazonaws.com); ECR does not create one on push. Fix: create it (aws ecr create-repository --repository-name team/migrations --region eu-west-1), or check the name, the account and the region in the host',
+    'Input \'image-repository\': no ECR repository "team/migrations" in account 210987654321, region eu-west-1 (210987654321.dkr.ecr.eu-west-1.amazonaws.com), and no repository creation template that creates it on push. Fix: create it (aws ecr create-repository --repository-name team/migrations --region eu-west-1), or check the name, the account and the region in the host',
   );
+});
+
+describe('a missing repository that ECR creates on push', () => {
+  const missing = () =>
+    ecrMock
+      .on(DescribeRepositoriesCommand)
+      .rejects(new RepositoryNotFoundException({ message: 'not found', ...meta }));
+
+  it.each([
+    ['a template for its prefix', 'team'],
+    ['a ROOT template', 'ROOT'],
+  ])('goes on when %s applies to CREATE_ON_PUSH', async (_label, prefix) => {
+    missing();
+    ecrMock
+      .on(DescribeRepositoryCreationTemplatesCommand)
+      .resolvesOnce({
+        repositoryCreationTemplates: [{ prefix: 'other', appliedFor: ['CREATE_ON_PUSH'] }],
+        nextToken: 'page-2',
+      })
+      .resolvesOnce({
+        repositoryCreationTemplates: [
+          { prefix: 'team', appliedFor: ['PULL_THROUGH_CACHE'] },
+          { prefix, appliedFor: ['REPLICATION', 'CREATE_ON_PUSH'] },
+        ],
+      });
+    const result = await preflight(request(ECR_REPOSITORY), apis());
+    expect(result.warnings).toEqual([]);
+    expect(ecrMock.commandCalls(DescribeRepositoryCreationTemplatesCommand)).toHaveLength(2);
+  });
+
+  it('refuses it when the only templates are for pull-through cache or another prefix', async () => {
+    missing();
+    ecrMock.on(DescribeRepositoryCreationTemplatesCommand).resolves({
+      repositoryCreationTemplates: [
+        { prefix: 'team', appliedFor: ['PULL_THROUGH_CACHE'] },
+        { prefix: 'tea', appliedFor: ['CREATE_ON_PUSH'] },
+      ],
+    });
+    const error = await preflight(request(ECR_REPOSITORY), apis()).catch((e) => e);
+    expect(error).toBeInstanceOf(InputError);
+  });
+
+  it('warns and goes on when the templates cannot be read', async () => {
+    missing();
+    ecrMock
+      .on(DescribeRepositoryCreationTemplatesCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException', ...meta }));
+    const result = await preflight(request(ECR_REPOSITORY), apis());
+    expect(result.warnings).toEqual([
+      expect.stringMatching(
+        /^ECR repository "team\/migrations" does not exist, and whether a repository creation template creates it on push could not be checked \(.*ecr:DescribeRepositoryCreationTemplates.*\); the push will tell$/,
+      ),
+    ]);
+  });
 });
 
 it('reports a missing repository together with the other pre-flight problems', async () => {

@@ -600,7 +600,7 @@ const awsCases: BadInputCase[] = [
     mustRead: ['DescribeRepositories'],
     imageRepository: () => '123456789012.dkr.ecr.us-east-1.amazonaws.com/demo-api-migrations',
     expect:
-      /^Input 'image-repository': no ECR repository "demo-api-migrations" in account 123456789012, region us-east-1 .*Fix: create it \(aws ecr create-repository --repository-name demo-api-migrations --region us-east-1\)/,
+      /^Input 'image-repository': no ECR repository "demo-api-migrations" in account 123456789012, region us-east-1 .*and no repository creation template that creates it on push\. Fix: create it \(aws ecr create-repository --repository-name demo-api-migrations --region us-east-1\)/,
   },
   {
     category: 'AWS state',

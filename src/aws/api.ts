@@ -5,6 +5,8 @@ import type { GetLogEventsRequest, GetLogEventsResponse } from '@aws-sdk/client-
 import type {
   DescribeRepositoriesRequest,
   DescribeRepositoriesResponse,
+  DescribeRepositoryCreationTemplatesRequest,
+  DescribeRepositoryCreationTemplatesResponse,
   GetAuthorizationTokenRequest,
   GetAuthorizationTokenResponse,
 } from '@aws-sdk/client-ecr';
@@ -67,6 +69,10 @@ export interface EcrAuthApi {
 /** An ECR registry's repositories: the pre-flight checks that the push target exists. */
 export interface EcrRepositoriesApi {
   describeRepositories(input: DescribeRepositoriesRequest): Promise<DescribeRepositoriesResponse>;
+  /** Templates with `CREATE_ON_PUSH` make ECR create a missing repository on the first push. */
+  describeRepositoryCreationTemplates(
+    input: DescribeRepositoryCreationTemplatesRequest,
+  ): Promise<DescribeRepositoryCreationTemplatesResponse>;
 }
 
 /** Everything deploy/ needs, with clients for other regions where a resource names its own. */

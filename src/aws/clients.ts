@@ -6,6 +6,7 @@
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   DescribeRepositoriesCommand,
+  DescribeRepositoryCreationTemplatesCommand,
   ECRClient,
   GetAuthorizationTokenCommand,
 } from '@aws-sdk/client-ecr';
@@ -266,6 +267,14 @@ export function createEcrRepositoriesApi(client: ECRClient, region?: string): Ec
           target: `repository ${(input.repositoryNames ?? []).join(', ')} in ECR${input.registryId ? ` of account ${input.registryId}` : ''}${region ? ` in ${region}` : ''}`,
         },
         () => client.send(new DescribeRepositoriesCommand(input)),
+      ),
+    describeRepositoryCreationTemplates: (input) =>
+      call(
+        {
+          operation: 'ecr:DescribeRepositoryCreationTemplates',
+          target: `repository creation templates in ECR${region ? ` in ${region}` : ''}`,
+        },
+        () => client.send(new DescribeRepositoryCreationTemplatesCommand(input)),
       ),
   };
 }

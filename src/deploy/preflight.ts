@@ -9,7 +9,7 @@ import type {
   NetworkConfiguration,
   Service,
 } from '@aws-sdk/client-ecs';
-import { InputError, ValidationErrors } from '../errors';
+import { errorMessage, InputError, ValidationErrors } from '../errors';
 import type { Settings, TaskDefinitionSource } from '../inputs/settings';
 import type { DescribedTaskDefinition } from '../taskdef';
 import type { EcrRepositoriesApi, EcsApi, SecretsApi } from '../aws/api';
@@ -222,17 +222,18 @@ export async function checkEcrRepository(
     throw new Error('preflight: an ECR image-repository needs the ECR API of its region');
   }
   const name = parsed.repository;
+  const api = apis.ecrInRegion(ecr.region);
   try {
-    await apis.ecrInRegion(ecr.region).describeRepositories({
-      registryId: ecr.accountId,
-      repositoryNames: [name],
-    });
+    await api.describeRepositories({ registryId: ecr.accountId, repositoryNames: [name] });
     return undefined;
   } catch (error) {
     if (isAwsError(error, 'RepositoryNotFoundException')) {
+      const template = await createOnPushTemplate(api, name);
+      if (template.found) return undefined;
+      if (template.unknown) return template.unknown;
       throw new InputError(
         'image-repository',
-        `no ECR repository ${JSON.stringify(name)} in account ${ecr.accountId}, region ${ecr.region} (${parsed.registry}); ECR does not create one on push`,
+        `no ECR repository ${JSON.stringify(name)} in account ${ecr.accountId}, region ${ecr.region} (${parsed.registry}), and no repository creation template that creates it on push`,
         `create it (aws ecr create-repository --repository-name ${name} --region ${ecr.region}), or check the name, the account and the region in the host`,
       );
     }
@@ -240,6 +241,38 @@ export async function checkEcrRepository(
       return `could not check that the ECR repository ${JSON.stringify(name)} exists in account ${ecr.accountId}, region ${ecr.region}: ecr:DescribeRepositories is not allowed (the push will tell); allow it on the repository to have a missing one reported before the build`;
     }
     throw error;
+  }
+}
+
+/**
+ * Whether a repository creation template applied for CREATE_ON_PUSH covers `name` (its prefix is
+ * a leading path of the name, or ROOT), so that ECR creates the repository on the first push.
+ * When the templates cannot be read, `unknown` is the warning to give instead of failing.
+ */
+async function createOnPushTemplate(
+  api: EcrRepositoriesApi,
+  name: string,
+): Promise<{ found: boolean; unknown?: string }> {
+  try {
+    let nextToken: string | undefined;
+    do {
+      const page = await api.describeRepositoryCreationTemplates({
+        ...(nextToken ? { nextToken } : {}),
+      });
+      const covers = (page.repositoryCreationTemplates ?? []).some(
+        (t) =>
+          (t.appliedFor ?? []).includes('CREATE_ON_PUSH') &&
+          (t.prefix === 'ROOT' || (t.prefix !== undefined && name.startsWith(`${t.prefix}/`))),
+      );
+      if (covers) return { found: true };
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return { found: false };
+  } catch (error) {
+    return {
+      found: false,
+      unknown: `ECR repository ${JSON.stringify(name)} does not exist, and whether a repository creation template creates it on push could not be checked (${errorMessage(error)}); the push will tell`,
+    };
   }
 }
 

@@ -147,11 +147,16 @@ export class FakeEcr {
 
   /** Repository names DescribeRepositories finds; any other name is RepositoryNotFoundException. */
   readonly repositories = new Set<string>();
+  /** Repository creation templates (`{ prefix, appliedFor: ['CREATE_ON_PUSH'] }` and the like). */
+  readonly creationTemplates: { prefix: string; appliedFor: string[] }[] = [];
 
   constructor(private readonly clock: LogicalClock) {}
 
   handle(operation: string, body: JsonBody, region: string): JsonBody {
     if (operation === 'DescribeRepositories') return this.describeRepositories(body, region);
+    if (operation === 'DescribeRepositoryCreationTemplates') {
+      return { registryId: ACCOUNT_ID, repositoryCreationTemplates: this.creationTemplates };
+    }
     if (operation !== 'GetAuthorizationToken') {
       throw new AwsFault('UnknownOperationException', `fake ECR does not implement ${operation}`);
     }
