@@ -75355,6 +75355,7 @@ exports.parseInputs = parseInputs;
 const path = __importStar(__nccwpck_require__(6760));
 const shell_quote_1 = __nccwpck_require__(6591);
 const errors_1 = __nccwpck_require__(3916);
+const url_password_1 = __nccwpck_require__(4784);
 const reference_1 = __nccwpck_require__(9310);
 exports.INPUT_NAMES = [
     'cluster',
@@ -75561,9 +75562,7 @@ function parseAppContainers(raw, migrationContainer, c) {
  * ARNs never hold `://`, `password=`, or a `:` before an `@`.
  */
 function looksLikeConnectionString(value) {
-    if (value.includes('://'))
-        return true;
-    if (/(?:^|[\s;?&])(?:password|passwd|pwd)\s*=/i.test(value))
+    if (value.includes('://') || (0, url_password_1.redactPasswordsInText)(value) !== value)
         return true;
     const at = value.indexOf('@');
     return !value.startsWith('arn:') && at > 0 && value.lastIndexOf(':', at) !== -1;
@@ -77129,7 +77128,9 @@ exports.redactUrlPassword = redactUrlPassword;
 exports.redactPasswordsInText = redactPasswordsInText;
 exports.REDACTED = '***';
 const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
-const PASSWORD_PARAM = /([?&](?:password|passwd|pwd|pass)=)([^&#]+)/gi;
+/** Parameter names that carry a password, in a URL's query and in a key=value DSN. */
+const PASSWORD_KEYS = '(?:password|passwd|pwd|pass)';
+const PASSWORD_PARAM = new RegExp(`([?&]${PASSWORD_KEYS}=)([^&#]+)`, 'gi');
 /**
  * `url` with every password replaced by `***`, or undefined when it holds none. A password is the
  * part after the first `:` of the user info (`scheme://user:password@host`), or the value of a
@@ -77178,7 +77179,7 @@ function userinfoSpan(url, start) {
 /** A URL anywhere in free text: a scheme, `://`, then up to whitespace or a quote. */
 const URL_IN_TEXT = /[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^\s'"<>`]+/g;
 /** `password=…` in a key=value DSN (`host=db user=app password=… dbname=app`), quoted or not. */
-const PASSWORD_PAIR = /\b((?:password|passwd|pwd)\s*=\s*)('[^']*'|"[^"]*"|[^\s&;,]+)/gi;
+const PASSWORD_PAIR = new RegExp(`\\b(${PASSWORD_KEYS}\\s*=\\s*)('[^']*'|"[^"]*"|[^\\s&;,]+)`, 'gi');
 /**
  * `text` (a log line, an error message) with the password of every database URL in it, and of
  * every `password=` pair, replaced by `***`. For text the action did not write itself, such as
@@ -78204,7 +78205,7 @@ function firstLine(text) {
 // attempt, and which fix to suggest for each step (ECR's IAM actions, a missing repository, the
 // docker login, the host). Turned into a RemoteError at the client's API boundary.
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.RegistryError = exports.RegistryImpostorError = exports.RegistryIntegrityError = exports.RegistryAuthError = exports.RegistryNetworkError = exports.RegistryHttpError = void 0;
+exports.DROPPED_CONNECTION_CODES = exports.RegistryError = exports.RegistryImpostorError = exports.RegistryIntegrityError = exports.RegistryAuthError = exports.RegistryNetworkError = exports.RegistryHttpError = void 0;
 exports.isRetryableRegistryError = isRetryableRegistryError;
 exports.retryAfterOf = retryAfterOf;
 exports.parseDistributionErrors = parseDistributionErrors;
@@ -78371,8 +78372,8 @@ function registryFailure(context, error) {
     const codes = error instanceof RegistryHttpError ? error.errors.map((e) => e.code) : [];
     return new RegistryError(context.operation, target, (0, errors_1.errorMessage)(error), fixFor(context, error), status, codes);
 }
-/** Codes of a connection that was made and then cut (transport.ts names them "dropped"). */
-const DROPPED_CONNECTION_CODES = new Set([
+/** Codes of a connection that was made and then cut: "dropped" in messages and in fixes. */
+exports.DROPPED_CONNECTION_CODES = new Set([
     'ECONNRESET',
     'UND_ERR_SOCKET',
     'EPIPE',
@@ -78386,7 +78387,7 @@ function fixFor(context, error) {
         if (isTlsCode(error.code)) {
             return `check the TLS certificate of ${registry} (its host name and issuer); non-loopback registries are always spoken to over HTTPS`;
         }
-        if (DROPPED_CONNECTION_CODES.has(error.code)) {
+        if (exports.DROPPED_CONNECTION_CODES.has(error.code)) {
             // The host was reached: its name is right; something cut the transfer, every attempt.
             return `the connection to ${registry} kept dropping after it was made; retry later, and check for a proxy or firewall that cuts long transfers`;
         }
@@ -79236,11 +79237,9 @@ function toNetworkError(error, method, url) {
     return new errors_2.RegistryNetworkError(code ?? 'NETWORK', `${method} ${redact(url)}: ${describeCode(code, host)}${detail ? ` (${detail})` : ''}`);
 }
 function describeCode(code, host) {
+    if (code && errors_2.DROPPED_CONNECTION_CODES.has(code))
+        return `the connection to ${host} was dropped`;
     switch (code) {
-        case 'ECONNRESET':
-        case 'UND_ERR_SOCKET':
-        case 'EPIPE':
-            return `the connection to ${host} was dropped`;
         case 'ECONNREFUSED':
             return `${host} refused the connection`;
         case 'ENOTFOUND':

@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import { parse as shellParse } from 'shell-quote';
 import { InputError, ValidationErrors } from '../errors';
+import { redactPasswordsInText } from '../migrations/url-password';
 import { parseImageReference, parseRepository, TAG_RE } from '../registry/reference';
 import type {
   BaseImageSource,
@@ -311,8 +312,7 @@ function parseAppContainers(raw: RawInputs, migrationContainer: string, c: Colle
  * ARNs never hold `://`, `password=`, or a `:` before an `@`.
  */
 function looksLikeConnectionString(value: string): boolean {
-  if (value.includes('://')) return true;
-  if (/(?:^|[\s;?&])(?:password|passwd|pwd)\s*=/i.test(value)) return true;
+  if (value.includes('://') || redactPasswordsInText(value) !== value) return true;
   const at = value.indexOf('@');
   return !value.startsWith('arn:') && at > 0 && value.lastIndexOf(':', at) !== -1;
 }

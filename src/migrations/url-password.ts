@@ -4,7 +4,9 @@
 export const REDACTED = '***';
 
 const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
-const PASSWORD_PARAM = /([?&](?:password|passwd|pwd|pass)=)([^&#]+)/gi;
+/** Parameter names that carry a password, in a URL's query and in a key=value DSN. */
+const PASSWORD_KEYS = '(?:password|passwd|pwd|pass)';
+const PASSWORD_PARAM = new RegExp(`([?&]${PASSWORD_KEYS}=)([^&#]+)`, 'gi');
 
 /**
  * `url` with every password replaced by `***`, or undefined when it holds none. A password is the
@@ -54,7 +56,10 @@ function userinfoSpan(url: string, start: number): { start: number; end: number 
 /** A URL anywhere in free text: a scheme, `://`, then up to whitespace or a quote. */
 const URL_IN_TEXT = /[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^\s'"<>`]+/g;
 /** `password=…` in a key=value DSN (`host=db user=app password=… dbname=app`), quoted or not. */
-const PASSWORD_PAIR = /\b((?:password|passwd|pwd)\s*=\s*)('[^']*'|"[^"]*"|[^\s&;,]+)/gi;
+const PASSWORD_PAIR = new RegExp(
+  `\\b(${PASSWORD_KEYS}\\s*=\\s*)('[^']*'|"[^"]*"|[^\\s&;,]+)`,
+  'gi',
+);
 
 /**
  * `text` (a log line, an error message) with the password of every database URL in it, and of

@@ -212,8 +212,8 @@ export function registryFailure(context: FailureContext, error: unknown): Regist
   );
 }
 
-/** Codes of a connection that was made and then cut (transport.ts names them "dropped"). */
-const DROPPED_CONNECTION_CODES: ReadonlySet<string> = new Set([
+/** Codes of a connection that was made and then cut: "dropped" in messages and in fixes. */
+export const DROPPED_CONNECTION_CODES: ReadonlySet<string> = new Set([
   'ECONNRESET',
   'UND_ERR_SOCKET',
   'EPIPE',

@@ -6,7 +6,12 @@
 
 import { Readable } from 'node:stream';
 import { errorMessage } from '../errors';
-import { RegistryNetworkError, httpErrorFromBody, type RegistryHttpError } from './errors';
+import {
+  DROPPED_CONNECTION_CODES,
+  RegistryNetworkError,
+  httpErrorFromBody,
+  type RegistryHttpError,
+} from './errors';
 import { nodeHttpFetch } from './node-http-fetch';
 import { isLoopbackRegistry } from './reference';
 
@@ -381,11 +386,8 @@ export function toNetworkError(error: unknown, method: string, url: string): Reg
 }
 
 function describeCode(code: string | undefined, host: string): string {
+  if (code && DROPPED_CONNECTION_CODES.has(code)) return `the connection to ${host} was dropped`;
   switch (code) {
-    case 'ECONNRESET':
-    case 'UND_ERR_SOCKET':
-    case 'EPIPE':
-      return `the connection to ${host} was dropped`;
     case 'ECONNREFUSED':
       return `${host} refused the connection`;
     case 'ENOTFOUND':
