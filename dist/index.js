@@ -78019,6 +78019,53 @@ function drained(stream) {
 
 /***/ }),
 
+/***/ 6831:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+// Registry answers that another writer of the same content can cause, told apart from genuine
+// failures. Two pushes of one image (a re-run beside the original, a matrix, two services of a
+// release) upload the same digests at once; registries commit them without a lock:
+// - CNCF distribution rewrites a repository's blob link file in place (truncate, then write) on
+//   every commit, so a manifest PUT that reads it in between sees an empty link and answers 400
+//   with DIGEST_INVALID and MANIFEST_BLOB_UNKNOWN for a blob that was pushed;
+// - ECR (LayerAlreadyExistsException), Nexus and Pulp refuse the second commit of a digest with
+//   BLOB_UPLOAD_INVALID or BLOB_UPLOAD_UNKNOWN, or say the layer already exists.
+// Neither answer is trusted on its own: the caller HEADs the blob and believes what it sees.
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.isBlobNotSeenByManifest = isBlobNotSeenByManifest;
+exports.mayBeCommittedByAnother = mayBeCommittedByAnother;
+const errors_1 = __nccwpck_require__(6764);
+const BLOB_NOT_SEEN_CODES = ['MANIFEST_BLOB_UNKNOWN', 'BLOB_UNKNOWN'];
+const COMMIT_REFUSED_CODES = ['BLOB_UPLOAD_INVALID', 'BLOB_UPLOAD_UNKNOWN', 'DIGEST_INVALID'];
+const ALREADY_EXISTS = /already exists|LayerAlreadyExists|cannot be updated/i;
+/** A manifest PUT refused because the registry does not see a blob it references (yet). */
+function isBlobNotSeenByManifest(error) {
+    return (error instanceof errors_1.RegistryError &&
+        error.status !== undefined &&
+        error.status >= 400 &&
+        error.status < 500 &&
+        error.codes.some((code) => BLOB_NOT_SEEN_CODES.includes(code)));
+}
+/**
+ * A blob upload refused in a way another writer's commit of the same digest explains: worth a
+ * HEAD to see whether the blob is there after all.
+ */
+function mayBeCommittedByAnother(error) {
+    if (!(error instanceof errors_1.RegistryError) || error.status === undefined)
+        return false;
+    if (error.status === 409)
+        return true;
+    if (error.status !== 400 && error.status !== 404 && error.status !== 416)
+        return false;
+    return (error.codes.some((code) => COMMIT_REFUSED_CODES.includes(code)) ||
+        ALREADY_EXISTS.test(error.causeMessage));
+}
+
+
+/***/ }),
+
 /***/ 26:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -78427,6 +78474,11 @@ function fixFor(context, error) {
     if (status !== undefined && status >= 500) {
         return `${registry} failed on its side; retry later`;
     }
+    // Checked before DIGEST_INVALID: distribution sends both for a blob whose link another
+    // push's commit is rewriting, and nothing needs rebuilding then.
+    if (kind === 'manifest-put' && http?.hasCode('MANIFEST_BLOB_UNKNOWN', 'BLOB_UNKNOWN')) {
+        return `${registry} does not see every blob the manifest references, though each was pushed and checked again; if another push of the same image to ${repository} is running, run this step again once it is done`;
+    }
     if (http?.hasCode('DIGEST_INVALID', 'SIZE_INVALID', 'BLOB_UPLOAD_INVALID')) {
         return 'the uploaded bytes did not match their descriptor; rebuild the image and push again';
     }
@@ -78659,9 +78711,15 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.pushImage = pushImage;
 const digest_1 = __nccwpck_require__(8033);
 const image_error_1 = __nccwpck_require__(3031);
+const errors_1 = __nccwpck_require__(3916);
+const retry_1 = __nccwpck_require__(4266);
+const concurrent_writers_1 = __nccwpck_require__(6831);
 const reference_1 = __nccwpck_require__(9310);
 const DEFAULT_CONCURRENCY = 3;
 const PROGRESS_THRESHOLD = 10 * 1024 * 1024;
+const MANIFEST_ATTEMPTS = 4;
+/** Another writer's commit takes milliseconds; the wait grows with each attempt. */
+const MANIFEST_RETRY_DELAY_MS = 250;
 async function pushImage(client, target, image, tags, log, options = {}) {
     const now = options.now ?? Date.now;
     const threshold = options.progressThresholdBytes ?? PROGRESS_THRESHOLD;
@@ -78682,7 +78740,27 @@ async function pushImage(client, target, image, tags, log, options = {}) {
         tagsUnchanged: [],
         bytesUploaded: 0,
     };
-    const { manifestBytes, manifestDescriptor } = image;
+    const blobs = dedupe(image.blobs);
+    const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+    const settings = { now, threshold };
+    const record = (digest, outcome, size) => {
+        result[outcome].push(digest);
+        if (outcome === 'uploaded')
+            result.bytesUploaded += size;
+    };
+    // Every manifest PUT (a tag's included) has the registry verify the blobs again, so each may
+    // meet another writer committing them.
+    const putConverging = (reference) => putManifestConverging(client, target, reference, image, log, {
+        attempts: options.manifestAttempts ?? MANIFEST_ATTEMPTS,
+        sleep: options.sleep ?? retry_1.realSleep,
+        recheck: () => forEachLimited(blobs, concurrency, async (blob) => {
+            const outcome = await sendBlob(client, target, blob, log, settings);
+            if (outcome === 'existing')
+                return;
+            log(`${name}: blob ${shortDigest(blob.descriptor.digest)} was missing: ${outcome} again`);
+            record(blob.descriptor.digest, outcome, blob.descriptor.size);
+        }),
+    });
     const present = await client.headManifest(target, digest, 'push');
     if (present) {
         result.alreadyPresent = true;
@@ -78693,60 +78771,101 @@ async function pushImage(client, target, image, tags, log, options = {}) {
                 result.tagsUnchanged.push(tag);
                 continue;
             }
-            await client.putManifest(target, tag, manifestBytes, manifestDescriptor.mediaType);
+            await putConverging(tag);
             result.tagsPut.push(tag);
             log(`${name}:${tag} now points at ${digest}`);
         }
         return result;
     }
-    const blobs = dedupe(image.blobs);
-    await forEachLimited(blobs, options.concurrency ?? DEFAULT_CONCURRENCY, async (blob) => {
-        const { descriptor } = blob;
-        const big = descriptor.size >= threshold;
-        const label = `blob ${shortDigest(descriptor.digest)} (${formatBytes(descriptor.size)})`;
-        const started = now();
-        if (big)
-            log(`${name}: ${label}: checking`);
-        if (await client.headBlob(target, descriptor.digest, 'push')) {
-            result.existing.push(descriptor.digest);
-            if (big)
-                log(`${name}: ${label}: already present`);
-            return;
-        }
-        let session;
-        const from = blob.from;
-        if (from && from.registry === target.registry && from.repository !== target.repository) {
-            if (big)
-                log(`${name}: ${label}: mounting from ${from.repository}`);
-            const mount = await client.mountBlob(target, descriptor.digest, from.repository);
-            if (mount.mounted) {
-                result.mounted.push(descriptor.digest);
-                if (big)
-                    log(`${name}: ${label}: mounted from ${from.repository}`);
-                return;
-            }
-            session = mount.session;
-        }
-        if (big)
-            log(`${name}: ${label}: uploading`);
-        await client.uploadBlob(target, descriptor, blob.open, session ? { session } : {});
-        result.uploaded.push(descriptor.digest);
-        result.bytesUploaded += descriptor.size;
-        if (big)
-            log(`${name}: ${label}: uploaded in ${formatSeconds(now() - started)}`);
+    await forEachLimited(blobs, concurrency, async (blob) => {
+        record(blob.descriptor.digest, await sendBlob(client, target, blob, log, settings), blob.descriptor.size);
     }).catch((error) => {
         log(`${name}: a blob could not be pushed, so no manifest or tag was put`);
         throw error;
     });
-    await client.putManifest(target, digest, manifestBytes, manifestDescriptor.mediaType);
+    await putConverging(digest);
     for (const tag of uniqueTags(tags)) {
-        await client.putManifest(target, tag, manifestBytes, manifestDescriptor.mediaType);
+        await putConverging(tag);
         result.tagsPut.push(tag);
     }
     log(`${name}@${digest} pushed: ${result.uploaded.length} blob(s) uploaded (${formatBytes(result.bytesUploaded)}), ` +
         `${result.mounted.length} mounted, ${result.existing.length} already present` +
         (result.tagsPut.length > 0 ? `; tags ${result.tagsPut.join(', ')}` : ''));
     return result;
+}
+/** HEAD, then mount or upload one blob; says which it took. */
+async function sendBlob(client, target, blob, log, settings) {
+    const name = `${target.registry}/${target.repository}`;
+    const { descriptor } = blob;
+    const big = descriptor.size >= settings.threshold;
+    const label = `blob ${shortDigest(descriptor.digest)} (${formatBytes(descriptor.size)})`;
+    const started = settings.now();
+    if (big)
+        log(`${name}: ${label}: checking`);
+    if (await client.headBlob(target, descriptor.digest, 'push')) {
+        if (big)
+            log(`${name}: ${label}: already present`);
+        return 'existing';
+    }
+    let session;
+    const from = blob.from;
+    if (from && from.registry === target.registry && from.repository !== target.repository) {
+        if (big)
+            log(`${name}: ${label}: mounting from ${from.repository}`);
+        const mount = await client.mountBlob(target, descriptor.digest, from.repository);
+        if (mount.mounted) {
+            if (big)
+                log(`${name}: ${label}: mounted from ${from.repository}`);
+            return 'mounted';
+        }
+        session = mount.session;
+    }
+    if (big)
+        log(`${name}: ${label}: uploading`);
+    try {
+        await client.uploadBlob(target, descriptor, blob.open, session ? { session } : {});
+    }
+    catch (error) {
+        // Refused because another push committed the same digest first? Then the blob is there.
+        if (!(0, concurrent_writers_1.mayBeCommittedByAnother)(error))
+            throw error;
+        if (!(await client.headBlob(target, descriptor.digest, 'push')))
+            throw error;
+        log(`${name}: ${label}: the registry refused the upload (${errorCause(error)}) but has the ` +
+            'blob: another push committed it first');
+        return 'existing';
+    }
+    if (big)
+        log(`${name}: ${label}: uploaded in ${formatSeconds(settings.now() - started)}`);
+    return 'uploaded';
+}
+/**
+ * PUTs the manifest under `reference`. When the registry says it does not see a blob the
+ * manifest references, every blob is checked again (and uploaded if it is really missing)
+ * before the next attempt: another push committing the same blobs explains that answer.
+ */
+async function putManifestConverging(client, target, reference, image, log, settings) {
+    const name = `${target.registry}/${target.repository}`;
+    for (let attempt = 1;; attempt++) {
+        try {
+            await client.putManifest(target, reference, image.manifestBytes, image.manifestDescriptor.mediaType);
+            if (attempt > 1)
+                log(`${name}: manifest ${reference} put on attempt ${attempt} of ${settings.attempts}`);
+            return;
+        }
+        catch (error) {
+            if (!(0, concurrent_writers_1.isBlobNotSeenByManifest)(error) || attempt >= settings.attempts)
+                throw error;
+            log(`${name}: put manifest ${reference}, attempt ${attempt} of ${settings.attempts}: the registry ` +
+                `does not see every blob (${errorCause(error)}); another push of the same blobs may be ` +
+                'committing them: checking each blob again');
+            await settings.sleep(MANIFEST_RETRY_DELAY_MS * attempt);
+            await settings.recheck();
+        }
+    }
+}
+function errorCause(error) {
+    return error instanceof errors_1.RemoteError ? error.causeMessage : (0, errors_1.errorMessage)(error);
 }
 /** The manifest's bytes must be the ones its descriptor names: they are sent as they are. */
 function checkManifest(image, name) {

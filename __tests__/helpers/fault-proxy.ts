@@ -32,7 +32,18 @@ export type FaultAction =
   /** Forward with the response body replaced (Content-Length adjusted). */
   | { kind: 'rewrite-response'; rewrite: (body: Buffer) => Buffer }
   /** Answer 307 with Location `${to}${path}`. */
-  | { kind: 'redirect'; to: string };
+  | { kind: 'redirect'; to: string }
+  /**
+   * Hold the request (its body waits too) until `until` settles, run `before`, then forward it:
+   * how a test forces one interleaving of concurrent requests instead of hoping for it.
+   */
+  | {
+      kind: 'hold';
+      until: Promise<unknown>;
+      /** Called when the request arrives and is held. */
+      onHold?: () => void;
+      before?: () => void | Promise<void>;
+    };
 
 export interface FaultRule {
   method?: string;
@@ -87,6 +98,8 @@ export interface FaultProxy {
   addRule(rule: FaultRule): void;
   /** Forget records and rules. */
   reset(): void;
+  /** Resolves once a request matching `filter` has been answered (at once if one already was). */
+  answered(filter: (record: ProxyRecord) => boolean): Promise<ProxyRecord>;
   /** Requests by method, optionally only those matching a filter. */
   counts(filter?: (record: ProxyRecord) => boolean): Record<string, number>;
   /** Token requests seen by the built-in token server. */
@@ -109,6 +122,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const tokens = new Map<string, Grant>();
   let tokenRequests = 0;
   let selfUrl = '';
+  let waiters: Array<{
+    filter: (record: ProxyRecord) => boolean;
+    resolve: (r: ProxyRecord) => void;
+  }> = [];
 
   const takeRule = (req: IncomingMessage): FaultAction | undefined => {
     const rule = rules.find(
@@ -135,6 +152,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     records.push(record);
     res.on('close', () => {
       record.doneAt = Date.now();
+      const ready = waiters.filter((w) => w.filter(record));
+      waiters = waiters.filter((w) => !ready.includes(w));
+      for (const waiter of ready) waiter.resolve(record);
     });
     const answer = (status: number, headers: Record<string, string>, body = '') => {
       record.status = status;
@@ -182,6 +202,18 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     if (action?.kind === 'reset') {
       record.status = -1;
       req.socket.destroy();
+      return;
+    }
+    if (action?.kind === 'hold') {
+      action.onHold?.();
+      const release = async () => {
+        await action.until.catch(() => undefined);
+        await action.before?.();
+      };
+      release().then(
+        () => forward(req, res, record, action),
+        () => res.destroy(),
+      );
       return;
     }
     if (action?.kind === 'delay') {
@@ -323,7 +355,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     reset() {
       records.length = 0;
       rules = [];
+      waiters = [];
       tokenRequests = 0;
+    },
+    answered(filter) {
+      const done = records.find((r) => r.doneAt !== undefined && filter(r));
+      if (done) return Promise.resolve(done);
+      return new Promise((resolve) => waiters.push({ filter, resolve }));
     },
     counts(filter) {
       const counts: Record<string, number> = {};

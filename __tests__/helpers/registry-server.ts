@@ -15,6 +15,8 @@ export interface RegistryServer {
   /** `http://127.0.0.1:<port>` */
   readonly url: string;
   readonly port: number;
+  /** Its storage root (`storage.filesystem.rootdirectory`): tests may put it in a given state. */
+  readonly dataDir: string;
   /** Its log output so far (for failure messages). */
   logs(): string;
   stop(): Promise<void>;
@@ -86,6 +88,7 @@ export async function startRegistry(options: RegistryServerOptions = {}): Promis
         host: `127.0.0.1:${port}`,
         url: `http://127.0.0.1:${port}`,
         port,
+        dataDir: join(dir, 'data'),
         logs: () => output,
         async stop() {
           if (stopped) return;

@@ -269,6 +269,11 @@ function fixFor(context: FailureContext, error: unknown): string | undefined {
   if (status !== undefined && status >= 500) {
     return `${registry} failed on its side; retry later`;
   }
+  // Checked before DIGEST_INVALID: distribution sends both for a blob whose link another
+  // push's commit is rewriting, and nothing needs rebuilding then.
+  if (kind === 'manifest-put' && http?.hasCode('MANIFEST_BLOB_UNKNOWN', 'BLOB_UNKNOWN')) {
+    return `${registry} does not see every blob the manifest references, though each was pushed and checked again; if another push of the same image to ${repository} is running, run this step again once it is done`;
+  }
   if (http?.hasCode('DIGEST_INVALID', 'SIZE_INVALID', 'BLOB_UPLOAD_INVALID')) {
     return 'the uploaded bytes did not match their descriptor; rebuild the image and push again';
   }

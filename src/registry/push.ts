@@ -7,6 +7,9 @@ import { sha256Digest } from '../image/digest';
 import { ImageError } from '../image/image-error';
 import type { Descriptor } from '../image/types';
 import type { RegistryClient, RepositoryRef } from './client';
+import { RemoteError, errorMessage } from '../errors';
+import { realSleep } from '../util/retry';
+import { isBlobNotSeenByManifest, mayBeCommittedByAnother } from './concurrent-writers';
 import { TAG_RE } from './reference';
 
 export interface PushBlob {
@@ -31,6 +34,9 @@ export interface PushOptions {
   /** Blobs at least this big get a log line per phase. Default 10 MiB. */
   progressThresholdBytes?: number;
   now?: () => number;
+  /** Manifest PUTs per reference when the registry does not see a blob yet. Default 4. */
+  manifestAttempts?: number;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface PushResult {
@@ -51,6 +57,9 @@ export interface PushResult {
 
 const DEFAULT_CONCURRENCY = 3;
 const PROGRESS_THRESHOLD = 10 * 1024 * 1024;
+const MANIFEST_ATTEMPTS = 4;
+/** Another writer's commit takes milliseconds; the wait grows with each attempt. */
+const MANIFEST_RETRY_DELAY_MS = 250;
 
 export async function pushImage(
   client: RegistryClient,
@@ -83,7 +92,27 @@ export async function pushImage(
     tagsUnchanged: [],
     bytesUploaded: 0,
   };
-  const { manifestBytes, manifestDescriptor } = image;
+  const blobs = dedupe(image.blobs);
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const settings = { now, threshold };
+  const record = (digest: string, outcome: BlobOutcome, size: number) => {
+    result[outcome].push(digest);
+    if (outcome === 'uploaded') result.bytesUploaded += size;
+  };
+  // Every manifest PUT (a tag's included) has the registry verify the blobs again, so each may
+  // meet another writer committing them.
+  const putConverging = (reference: string) =>
+    putManifestConverging(client, target, reference, image, log, {
+      attempts: options.manifestAttempts ?? MANIFEST_ATTEMPTS,
+      sleep: options.sleep ?? realSleep,
+      recheck: () =>
+        forEachLimited(blobs, concurrency, async (blob) => {
+          const outcome = await sendBlob(client, target, blob, log, settings);
+          if (outcome === 'existing') return;
+          log(`${name}: blob ${shortDigest(blob.descriptor.digest)} was missing: ${outcome} again`);
+          record(blob.descriptor.digest, outcome, blob.descriptor.size);
+        }),
+    });
 
   const present = await client.headManifest(target, digest, 'push');
   if (present) {
@@ -95,50 +124,27 @@ export async function pushImage(
         result.tagsUnchanged.push(tag);
         continue;
       }
-      await client.putManifest(target, tag, manifestBytes, manifestDescriptor.mediaType);
+      await putConverging(tag);
       result.tagsPut.push(tag);
       log(`${name}:${tag} now points at ${digest}`);
     }
     return result;
   }
 
-  const blobs = dedupe(image.blobs);
-  await forEachLimited(blobs, options.concurrency ?? DEFAULT_CONCURRENCY, async (blob) => {
-    const { descriptor } = blob;
-    const big = descriptor.size >= threshold;
-    const label = `blob ${shortDigest(descriptor.digest)} (${formatBytes(descriptor.size)})`;
-    const started = now();
-    if (big) log(`${name}: ${label}: checking`);
-    if (await client.headBlob(target, descriptor.digest, 'push')) {
-      result.existing.push(descriptor.digest);
-      if (big) log(`${name}: ${label}: already present`);
-      return;
-    }
-    let session: string | undefined;
-    const from = blob.from;
-    if (from && from.registry === target.registry && from.repository !== target.repository) {
-      if (big) log(`${name}: ${label}: mounting from ${from.repository}`);
-      const mount = await client.mountBlob(target, descriptor.digest, from.repository);
-      if (mount.mounted) {
-        result.mounted.push(descriptor.digest);
-        if (big) log(`${name}: ${label}: mounted from ${from.repository}`);
-        return;
-      }
-      session = mount.session;
-    }
-    if (big) log(`${name}: ${label}: uploading`);
-    await client.uploadBlob(target, descriptor, blob.open, session ? { session } : {});
-    result.uploaded.push(descriptor.digest);
-    result.bytesUploaded += descriptor.size;
-    if (big) log(`${name}: ${label}: uploaded in ${formatSeconds(now() - started)}`);
+  await forEachLimited(blobs, concurrency, async (blob) => {
+    record(
+      blob.descriptor.digest,
+      await sendBlob(client, target, blob, log, settings),
+      blob.descriptor.size,
+    );
   }).catch((error: unknown) => {
     log(`${name}: a blob could not be pushed, so no manifest or tag was put`);
     throw error;
   });
 
-  await client.putManifest(target, digest, manifestBytes, manifestDescriptor.mediaType);
+  await putConverging(digest);
   for (const tag of uniqueTags(tags)) {
-    await client.putManifest(target, tag, manifestBytes, manifestDescriptor.mediaType);
+    await putConverging(tag);
     result.tagsPut.push(tag);
   }
   log(
@@ -147,6 +153,100 @@ export async function pushImage(
       (result.tagsPut.length > 0 ? `; tags ${result.tagsPut.join(', ')}` : ''),
   );
   return result;
+}
+
+type BlobOutcome = 'existing' | 'mounted' | 'uploaded';
+
+/** HEAD, then mount or upload one blob; says which it took. */
+async function sendBlob(
+  client: RegistryClient,
+  target: RepositoryRef,
+  blob: PushBlob,
+  log: (message: string) => void,
+  settings: { now: () => number; threshold: number },
+): Promise<BlobOutcome> {
+  const name = `${target.registry}/${target.repository}`;
+  const { descriptor } = blob;
+  const big = descriptor.size >= settings.threshold;
+  const label = `blob ${shortDigest(descriptor.digest)} (${formatBytes(descriptor.size)})`;
+  const started = settings.now();
+  if (big) log(`${name}: ${label}: checking`);
+  if (await client.headBlob(target, descriptor.digest, 'push')) {
+    if (big) log(`${name}: ${label}: already present`);
+    return 'existing';
+  }
+  let session: string | undefined;
+  const from = blob.from;
+  if (from && from.registry === target.registry && from.repository !== target.repository) {
+    if (big) log(`${name}: ${label}: mounting from ${from.repository}`);
+    const mount = await client.mountBlob(target, descriptor.digest, from.repository);
+    if (mount.mounted) {
+      if (big) log(`${name}: ${label}: mounted from ${from.repository}`);
+      return 'mounted';
+    }
+    session = mount.session;
+  }
+  if (big) log(`${name}: ${label}: uploading`);
+  try {
+    await client.uploadBlob(target, descriptor, blob.open, session ? { session } : {});
+  } catch (error) {
+    // Refused because another push committed the same digest first? Then the blob is there.
+    if (!mayBeCommittedByAnother(error)) throw error;
+    if (!(await client.headBlob(target, descriptor.digest, 'push'))) throw error;
+    log(
+      `${name}: ${label}: the registry refused the upload (${errorCause(error)}) but has the ` +
+        'blob: another push committed it first',
+    );
+    return 'existing';
+  }
+  if (big) log(`${name}: ${label}: uploaded in ${formatSeconds(settings.now() - started)}`);
+  return 'uploaded';
+}
+
+/**
+ * PUTs the manifest under `reference`. When the registry says it does not see a blob the
+ * manifest references, every blob is checked again (and uploaded if it is really missing)
+ * before the next attempt: another push committing the same blobs explains that answer.
+ */
+async function putManifestConverging(
+  client: RegistryClient,
+  target: RepositoryRef,
+  reference: string,
+  image: PushableImage,
+  log: (message: string) => void,
+  settings: {
+    attempts: number;
+    sleep: (ms: number) => Promise<void>;
+    recheck: () => Promise<void>;
+  },
+): Promise<void> {
+  const name = `${target.registry}/${target.repository}`;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.putManifest(
+        target,
+        reference,
+        image.manifestBytes,
+        image.manifestDescriptor.mediaType,
+      );
+      if (attempt > 1)
+        log(`${name}: manifest ${reference} put on attempt ${attempt} of ${settings.attempts}`);
+      return;
+    } catch (error) {
+      if (!isBlobNotSeenByManifest(error) || attempt >= settings.attempts) throw error;
+      log(
+        `${name}: put manifest ${reference}, attempt ${attempt} of ${settings.attempts}: the registry ` +
+          `does not see every blob (${errorCause(error)}); another push of the same blobs may be ` +
+          'committing them: checking each blob again',
+      );
+      await settings.sleep(MANIFEST_RETRY_DELAY_MS * attempt);
+      await settings.recheck();
+    }
+  }
+}
+
+function errorCause(error: unknown): string {
+  return error instanceof RemoteError ? error.causeMessage : errorMessage(error);
 }
 
 /** The manifest's bytes must be the ones its descriptor names: they are sent as they are. */
