@@ -49,7 +49,7 @@ describe('a request that gets no answer', () => {
   it('times out and is sent again', async () => {
     aws.secrets.add('prod/db');
     aws.fault('DescribeSecret', { kind: 'slow', ms: 20_000 });
-    const clients = createAwsClients({ userAgent: 'x', requestTimeoutMs: 300 });
+    const clients = createAwsClients({ userAgent: 'x', requestTimeoutMs: 1500 });
     try {
       const answer = await createAwsApis(clients).secrets.describeSecret({ SecretId: 'prod/db' });
       expect(answer.Name).toBe('prod/db');
@@ -63,7 +63,7 @@ describe('a request that gets no answer', () => {
   it('fails naming the operation once the attempts are spent', async () => {
     aws.secrets.add('prod/db');
     aws.fault('DescribeSecret', { kind: 'slow', ms: 20_000 }, Infinity);
-    const clients = createAwsClients({ userAgent: 'x', requestTimeoutMs: 200, maxAttempts: 2 });
+    const clients = createAwsClients({ userAgent: 'x', requestTimeoutMs: 1000, maxAttempts: 2 });
     try {
       await expect(
         createAwsApis(clients).secrets.describeSecret({ SecretId: 'prod/db' }),
