@@ -56,6 +56,7 @@ export default tseslint.config(
       'src/registry/reference.ts',
       'src/report/plan.ts',
       'src/migrations/**/*.ts',
+      'src/atlas/**/*.ts',
       'src/image/**/*.ts',
       'src/taskdef/**/*.ts',
       'src/report/render-*.ts',
