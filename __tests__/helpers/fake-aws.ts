@@ -35,6 +35,18 @@ export type {
   ScenarioContext,
 } from './fake-aws/ecs';
 export * as scenarios from './fake-aws/scenarios';
+export * as standalone from './fake-aws/standalone';
+export {
+  DEFAULT_DATABASE_URL,
+  FakeDatabase,
+  ImageProjects,
+  projectFromDirectory,
+  projectFromFiles,
+  runAtlas,
+  type AtlasProject,
+  type AtlasRun,
+  type FakeDatabaseOptions,
+} from './fake-atlas';
 export { ATLAS_ERROR_LINE, ATLAS_FAILURE_LOG } from './fake-aws/scenarios';
 export {
   ACCOUNT_ID,
@@ -240,6 +252,12 @@ export class FakeAws {
       if (fault?.kind === 'status') {
         const type = fault.type ?? (fault.status >= 500 ? 'ServerException' : 'ClientException');
         throw new AwsFault(type, `injected ${fault.status} answer`, fault.status);
+      }
+      // A scenario playing Atlas needs the project files of the images: read them (from the
+      // loopback registry) before the synchronous handler registers the task definition.
+      if (service === 'ecs' && operation === 'RegisterTaskDefinition' && this.ecs.readsImages()) {
+        await this.ecs.beforeRegister(body);
+        if (!this.server) return;
       }
       answer = { status: 200, json: this.dispatch(service, operation, body, region) };
     } catch (error) {

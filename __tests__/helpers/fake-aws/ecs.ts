@@ -19,6 +19,7 @@ import {
   type JsonBody,
   type LogicalClock,
 } from './protocol';
+import { ImageProjects } from '../fake-atlas';
 import type { FakeLogs } from './services';
 import { FakeStandaloneTasks } from './standalone';
 
@@ -126,11 +127,15 @@ export interface ScenarioContext {
   /** rolloutState FAILED; with rollback, a new PRIMARY deployment of the previous revision. */
   fail(reason: string, options: { rollback: boolean }): void;
   event(message: string): void;
+  /** Project files read back from the images of registered task definitions (fake Atlas). */
+  readonly images?: ImageProjects;
 }
 
 export type Scenario = ((ctx: ScenarioContext) => void) & {
   /** Keeps playing once another deployment replaced this one (its tasks run until drained). */
   readonly afterReplaced?: boolean;
+  /** Needs the images' project files: RegisterTaskDefinition reads them from the registry. */
+  readonly readsImages?: boolean;
 };
 
 const REGISTER_KEYS = new Set([
@@ -178,6 +183,8 @@ export class FakeEcs {
   private eventCounter = 0;
   /** Tasks started by RunTask, and what they do. */
   readonly standalone: FakeStandaloneTasks;
+  /** Project files of the images task definitions name, for scenarios that play Atlas. */
+  readonly images = new ImageProjects();
 
   constructor(
     private readonly region: string,
@@ -193,6 +200,7 @@ export class FakeEcs {
       taskDefinition: (id) => this.findTaskDefinition(id),
       nextTaskId: () => hexId(++this.taskCounter),
       taskJson: (task) => this.taskJson(task),
+      images: this.images,
     });
   }
 
@@ -266,6 +274,27 @@ export class FakeEcs {
 
   taskDefinition(arnOrName: string): FakeTaskDefinition | undefined {
     return this.findTaskDefinition(arnOrName);
+  }
+
+  /** Does a queued or playing scenario (or RunTask's) need the images' project files? */
+  readsImages(): boolean {
+    return (
+      this.images.always ||
+      this.standalone.readsImages ||
+      this.services.some(
+        (s) =>
+          s.nextScenarios.some((sc) => sc.readsImages) ||
+          s.deployments.some((d) => d.scenario?.readsImages),
+      )
+    );
+  }
+
+  /**
+   * Before RegisterTaskDefinition answers: reads the project files of its loopback images when a
+   * scenario needs them (errors are kept in `images.errors`, never thrown).
+   */
+  async beforeRegister(body: JsonBody): Promise<void> {
+    if (this.readsImages()) await this.images.prefetch(body);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -383,6 +412,7 @@ export class FakeEcs {
       complete: () => this.complete(service, deployment),
       fail: (reason, options) => this.fail(service, deployment, reason, options.rollback),
       event: (message) => this.addEvent(service, message),
+      images: this.images,
     };
   }
 

@@ -1,5 +1,10 @@
 // Ready-made scenarios: what a new deployment's tasks do, poll after poll.
 import type { FakeTask, Scenario, ScenarioContext } from './ecs';
+import {
+  runMigrationContainer,
+  type FakeDatabase,
+  type MigrationContainerOptions,
+} from '../fake-atlas';
 
 export const ATLAS_ERROR_LINE =
   'Error: sql/migrate: execute: executing statement "ALTER TABLE users ADD COLUMN name text;" from version "20240310170000": pq: column "name" of relation "users" already exists';
@@ -222,4 +227,73 @@ export function migrationFailsOnceReplaced(
     }
   };
   return Object.assign(scenario, { afterReplaced: true });
+}
+
+export interface AtlasScenarioOptions extends MigrationContainerOptions {
+  /** The migration container. Default `atlas`. */
+  migration?: string;
+  /** The rollout is COMPLETED at this poll once every task's migration succeeded. Default 2. */
+  completeAtPoll?: number;
+  /** The circuit breaker fails the rollout (and rolls back) at this poll; never by default. */
+  circuitBreakerAtPoll?: number;
+}
+
+/**
+ * Atlas itself in the migration container. At poll 1 the deployment's tasks start; each runs the
+ * command its task definition gives the migration container (`runAtlas`), in task order, on the
+ * shared `db` (so with two tasks the first applies and the second finds nothing pending), and
+ * writes what it printed to the container's log. Exit 0: the container is STOPPED with exit code
+ * 0 and the rollout completes at `completeAtPoll`. Otherwise the task stops at the next poll as
+ * in `migrationFails` (the app containers 143, CannotStartContainerError) and the deployment keeps
+ * starting a task a poll from the poll after, each running Atlas again. The project files come
+ * from the image (read when the task definition was registered) or `options.project`.
+ */
+export function atlas(db: FakeDatabase, options: AtlasScenarioOptions = {}): Scenario {
+  const completeAt = options.completeAtPoll ?? 2;
+  const migration = options.migration ?? 'atlas';
+  const failed = new Map<FakeTask, { exitCode: number; poll: number }>();
+  const migrate = (ctx: ScenarioContext, tasks: FakeTask[]): void => {
+    for (const task of tasks) {
+      const run = runMigrationContainer(ctx.taskDefinition, migration, db, ctx.images, options);
+      ctx.writeLog(task, migration, run.lines);
+      const container = task.containers.find((c) => c.name === migration);
+      if (run.exitCode === 0) {
+        if (container) {
+          container.lastStatus = 'STOPPED';
+          container.exitCode = 0;
+        }
+      } else {
+        // The migration container has exited; ECS stops the task at the next poll.
+        if (container) {
+          container.lastStatus = 'STOPPED';
+          container.exitCode = run.exitCode;
+        }
+        failed.set(task, { exitCode: run.exitCode, poll: ctx.poll });
+      }
+    }
+  };
+  const scenario = (ctx: ScenarioContext): void => {
+    if (ctx.poll === 1) migrate(ctx, ctx.startTasks());
+    for (const task of ctx.liveTasks()) {
+      const failure = failed.get(task);
+      if (failure && failure.poll < ctx.poll) {
+        failMigration(ctx, task, migration, failure.exitCode, { log: [] });
+      }
+    }
+    const healthy = ctx.liveTasks().filter((t) => !failed.has(t));
+    if (ctx.poll > 2 && healthy.length < ctx.deployment.desiredCount) {
+      migrate(ctx, ctx.startTasks(1));
+    }
+    if (options.circuitBreakerAtPoll !== undefined && ctx.poll >= options.circuitBreakerAtPoll) {
+      ctx.fail(CIRCUIT_BREAKER_REASON, { rollback: true });
+      return;
+    }
+    if (
+      ctx.poll >= completeAt &&
+      ctx.liveTasks().filter((t) => !failed.has(t)).length >= ctx.deployment.desiredCount
+    ) {
+      ctx.complete();
+    }
+  };
+  return Object.assign(scenario, { readsImages: true });
 }

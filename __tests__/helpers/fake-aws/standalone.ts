@@ -7,6 +7,12 @@
 //   aws.ecs.standalone.setBehaviour({ scenario: standalone.migrationFails() });
 //   aws.ecs.standalone.setBehaviour({ failure: { reason: 'RESOURCE:MEMORY' } });
 import type { FakeTask, FakeTaskDefinition } from './ecs';
+import {
+  runMigrationContainer,
+  type FakeDatabase,
+  type ImageProjects,
+  type MigrationContainerOptions,
+} from '../fake-atlas';
 import { ATLAS_FAILURE_LOG, ATLAS_SUCCESS_LOG } from './scenarios';
 import {
   ACCOUNT_ID,
@@ -39,9 +45,14 @@ export interface StandaloneContext {
   writeLog(container: string, lines: readonly string[]): void;
   /** The first `reads` GetLogEvents of that stream answer as if it did not exist yet. */
   delayLog(container: string, reads: number): void;
+  /** Project files read back from the images of registered task definitions (fake Atlas). */
+  readonly images?: ImageProjects;
 }
 
-export type StandaloneScenario = (ctx: StandaloneContext) => void;
+export type StandaloneScenario = ((ctx: StandaloneContext) => void) & {
+  /** Needs the images' project files: RegisterTaskDefinition reads them from the registry. */
+  readonly readsImages?: boolean;
+};
 
 export interface RunTaskBehaviour {
   /** RunTask starts no task and answers this in `failures` (e.g. RESOURCE:MEMORY on EC2). */
@@ -62,6 +73,8 @@ export interface StandaloneHost {
   nextTaskId(): string;
   /** The task as DescribeTasks (and RunTask) answer it. */
   taskJson(task: FakeTask): JsonBody;
+  /** Project files of the images task definitions name (fake Atlas). */
+  readonly images?: ImageProjects;
 }
 
 interface Running {
@@ -84,6 +97,11 @@ export class FakeStandaloneTasks {
   /** What every later RunTask does, until set again. */
   setBehaviour(behaviour: RunTaskBehaviour): void {
     this.behaviour = behaviour;
+  }
+
+  /** Does the scenario of later RunTasks need the images' project files? */
+  get readsImages(): boolean {
+    return this.behaviour.scenario?.readsImages === true;
   }
 
   /** The standalone tasks started so far, oldest first. */
@@ -258,6 +276,7 @@ export class FakeStandaloneTasks {
         const { group, stream } = streamOf(container);
         this.host.logs.delay(group, stream, reads);
       },
+      ...(this.host.images ? { images: this.host.images } : {}),
     };
   }
 }
@@ -349,4 +368,26 @@ export function failsToStart(
 /** PENDING, then RUNNING for ever (a migration waiting on a lock, say). */
 export function neverStops(): StandaloneScenario {
   return (ctx) => ctx.setStatus(ctx.poll >= 2 ? 'RUNNING' : 'PENDING');
+}
+
+export interface StandaloneAtlasOptions extends StandaloneTiming, MigrationContainerOptions {}
+
+/**
+ * Atlas itself: PENDING, RUNNING, then at `stopAtPoll` the container runs the command its task
+ * definition gives it (`runAtlas`) on `db`, writes what it printed to its log and exits with its
+ * exit code. The project files come from the image (read when the task definition was
+ * registered) or `options.project`. Mode run-task and plan (`--dry-run`) alike.
+ */
+export function atlas(db: FakeDatabase, options: StandaloneAtlasOptions = {}): StandaloneScenario {
+  const scenario = lifecycle(options, (ctx) => {
+    const container = options.container ?? ctx.container;
+    const run = runMigrationContainer(ctx.taskDefinition, container, db, ctx.images, options);
+    ctx.writeLog(container, run.lines);
+    ctx.stop({
+      stopCode: 'EssentialContainerExited',
+      stoppedReason: 'Essential container in task exited',
+      containers: { [container]: { exitCode: run.exitCode } },
+    });
+  });
+  return Object.assign(scenario, { readsImages: true });
 }
