@@ -45,6 +45,8 @@ describe('parseInputs defaults', () => {
       containerName: 'atlas',
       lockTimeout: '10m',
       migrateArgs: [],
+      allowDirty: false,
+      vars: [],
       waitForServiceStability: true,
       waitTimeoutMinutes: 30,
       pollIntervalSeconds: 15,
@@ -56,6 +58,9 @@ describe('parseInputs defaults', () => {
     });
     expect(s.appContainers).toBeUndefined();
     expect(s.databaseUrlSecret).toBeUndefined();
+    for (const field of ['baseline', 'execOrder', 'txMode', 'revisionsSchema', 'toVersion']) {
+      expect(s).toHaveProperty(field, undefined);
+    }
     expect(Object.isFrozen(s)).toBe(true);
   });
 });
@@ -170,6 +175,7 @@ describe('parseInputs accepts valid values', () => {
       },
     ],
     ['run-task mode', { mode: 'run-task' }, { mode: 'run-task' }],
+    ['plan mode', { mode: 'plan' }, { mode: 'plan' }],
     ['wait timeout', { 'wait-timeout-minutes': '45' }, { waitTimeoutMinutes: 45 }],
     ['fractional wait timeout', { 'wait-timeout-minutes': '0.5' }, { waitTimeoutMinutes: 0.5 }],
     ['poll interval', { 'poll-interval-seconds': '0.5' }, { pollIntervalSeconds: 0.5 }],

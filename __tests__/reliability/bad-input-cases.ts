@@ -640,4 +640,163 @@ const awsCases: BadInputCase[] = [
   },
 ];
 
-export const BAD_INPUT_CASES: readonly BadInputCase[] = [...inputCases, ...fileCases, ...awsCases];
+/** The typed Atlas options (baseline … vars) and what migrate-args may no longer say. */
+const atlasOptionCases: BadInputCase[] = [
+  {
+    category: 'inputs',
+    name: 'exec-order: "random"',
+    inputs: { 'exec-order': 'random' },
+    expect:
+      /^Input 'exec-order': "random" is not an execution order: Atlas takes 'linear', 'linear-skip', 'non-linear'\. Fix: use 'linear' \(the default/,
+  },
+  {
+    category: 'inputs',
+    name: 'exec-order in the atlas.hcl spelling',
+    inputs: { 'exec-order': 'LINEAR_SKIP' },
+    expect:
+      /^Input 'exec-order': "LINEAR_SKIP" is not an execution order: .*Fix: use 'linear-skip'$/,
+  },
+  {
+    category: 'inputs',
+    name: 'tx-mode: "both"',
+    inputs: { 'tx-mode': 'both' },
+    expect:
+      /^Input 'tx-mode': "both" is not a transaction mode: Atlas takes 'file', 'all', 'none'\. Fix: use 'file' \(the default: one transaction per file\), 'all' \(one transaction for all files\) or 'none' \(no transaction\)/,
+  },
+  {
+    category: 'inputs',
+    name: 'allow-dirty: "yes"',
+    inputs: { 'allow-dirty': 'yes' },
+    expect: /^Input 'allow-dirty': "yes" is not a boolean\. Fix: use 'true' or 'false'/,
+  },
+  {
+    category: 'inputs',
+    name: 'baseline together with allow-dirty',
+    inputs: { baseline: '20240101120000', 'allow-dirty': 'true' },
+    expect:
+      /^Input 'baseline': input 'baseline' \("20240101120000"\) is set together with input 'allow-dirty' \(true\), which Atlas refuses: baseline and allow-dirty are mutually exclusive\. Fix: keep 'baseline' when .*or 'allow-dirty' when .*; remove the other/,
+  },
+  {
+    category: 'inputs',
+    name: 'baseline: a migration file name',
+    inputs: { baseline: FIRST_MIGRATION },
+    expect:
+      /^Input 'baseline': "20240101120000_create_users\.sql" is a file name, not a version: Atlas's version of a migration file is its name up to the first _ .*Fix: use "20240101120000"/,
+  },
+  {
+    category: 'inputs',
+    name: 'to-version: a path',
+    inputs: { 'to-version': `${MIGRATIONS}/${LAST_MIGRATION}` },
+    expect:
+      /^Input 'to-version': "migrations\/20240310170000_add_users_name\.sql" is a path, not a version: .*Fix: use "20240310170000"/,
+  },
+  {
+    category: 'inputs',
+    name: 'revisions-schema on two lines',
+    inputs: { 'revisions-schema': 'atlas\nrevisions' },
+    expect:
+      /^Input 'revisions-schema': "atlas\\nrevisions" holds a line break or another control character\. Fix: give one schema name/,
+  },
+  {
+    category: 'inputs',
+    name: 'vars: a line without =',
+    inputs: { vars: 'region=eu-west-1\ntier' },
+    expect:
+      /^Input 'vars': line 2 "tier" is not name=value\. Fix: write one name=value pair per line/,
+  },
+  {
+    category: 'inputs',
+    name: 'vars: a name that is no HCL identifier',
+    inputs: { vars: '1st-region=eu-west-1' },
+    expect:
+      /^Input 'vars': line 1: "1st-region" is not a variable name\. Fix: use the label of a variable block of atlas-config/,
+  },
+  {
+    category: 'inputs',
+    name: 'vars: a name given twice',
+    inputs: { vars: 'region=eu-west-1\n\nregion=us-east-1' },
+    expect:
+      /^Input 'vars': line 3 sets "region" a second time \(first on line 1\)\. Fix: give each variable once/,
+  },
+  {
+    category: 'inputs',
+    name: 'vars: a database URL as a value',
+    inputs: { vars: `url=${PASTED_URL}` },
+    secret: 'pasted-url-password-91c2',
+    expect:
+      /^Input 'vars': line 1: the value of "url" holds a password \(value hidden\), which would be in the task definition in plain text\. Fix: pass the database URL through input 'database-url-secret'/,
+  },
+  {
+    // Found in atlas.hcl, which is read before any AWS call.
+    category: 'inputs',
+    name: 'vars: a name atlas.hcl declares no variable for',
+    inputs: { vars: 'region=eu-west-1' },
+    expect:
+      /^Input 'vars': line 1 sets "region", but atlas\.hcl declares no variable "region" \(it declares no variable\), and Atlas ignores a value no variable block takes\. Fix: declare it in atlas\.hcl \(variable "region" \{ type = string \}\), or remove the line/,
+  },
+  {
+    category: 'inputs',
+    name: 'vars: a typo of a declared variable',
+    inputs: { vars: 'teir=gold' },
+    setup: ({ dir }) =>
+      edit(path.join(dir, 'atlas.hcl'), (t) => `variable "tier" {\n  type = string\n}\n\n${t}`),
+    expect:
+      /^Input 'vars': line 1 sets "teir", but atlas\.hcl declares no variable "teir" \(its variables: "tier" on line 1\).*Fix: use "tier" \(declared on line 1\)/,
+  },
+  {
+    category: 'inputs',
+    name: 'migrate-args: --format',
+    inputs: { 'migrate-args': `--format '{{ .Applied }}'` },
+    expect:
+      /^Input 'migrate-args': sets --format, which the action sets itself: it always passes --format '\{\{ json \. \}\}' and reads Atlas's JSON report from the log\. Fix: remove --format from migrate-args/,
+  },
+  {
+    category: 'inputs',
+    name: 'migrate-args: --log',
+    inputs: { 'migrate-args': '--log={{.}}' },
+    expect:
+      /^Input 'migrate-args': sets --log, which Atlas refuses together with the --format '\{\{ json \. \}\}' the action passes\. Fix: remove --log/,
+  },
+  {
+    category: 'inputs',
+    name: 'migrate-args: --dry-run',
+    inputs: { 'migrate-args': '--dry-run' },
+    expect:
+      /^Input 'migrate-args': sets --dry-run, which the action sets itself in mode 'plan'\. Fix: remove --dry-run from migrate-args and set input 'mode' to 'plan'/,
+  },
+  {
+    category: 'inputs',
+    name: 'migrate-args: --tx-mode next to input tx-mode',
+    inputs: { 'tx-mode': 'none', 'migrate-args': '--tx-mode all' },
+    expect:
+      /^Input 'migrate-args': sets --tx-mode, and input 'tx-mode' sets it too\. Fix: remove --tx-mode from migrate-args and keep input 'tx-mode'/,
+  },
+  {
+    category: 'inputs',
+    name: 'migrate-args: --baseline= next to input baseline',
+    inputs: { baseline: '20240101120000', 'migrate-args': '--baseline=20240215093000' },
+    expect:
+      /^Input 'migrate-args': sets --baseline, and input 'baseline' sets it too\. Fix: remove --baseline from migrate-args and keep input 'baseline'/,
+  },
+  {
+    category: 'inputs',
+    name: 'migrate-args: --var for a name input vars sets',
+    inputs: { vars: 'region=eu-west-1', 'migrate-args': '--var region=us-east-1' },
+    expect:
+      /^Input 'migrate-args': sets --var region, and input 'vars' sets "region" too\. Fix: remove --var region from migrate-args and keep the line in input 'vars'/,
+  },
+  {
+    category: 'inputs',
+    name: 'migrate-args: a flag given twice',
+    inputs: { 'migrate-args': '--exec-order linear --exec-order=non-linear' },
+    expect:
+      /^Input 'migrate-args': sets --exec-order twice\. Fix: give it once: Atlas keeps only the last value/,
+  },
+];
+
+export const BAD_INPUT_CASES: readonly BadInputCase[] = [
+  ...inputCases,
+  ...fileCases,
+  ...awsCases,
+  ...atlasOptionCases,
+];

@@ -92,6 +92,7 @@ describe('planDeploy', () => {
       'PUT manifest',
       'ecs:RegisterTaskDefinition',
       'ecs:UpdateService',
+      'atlas migrate apply',
       'ecs:DescribeServices, ecs:ListTasks, ecs:DescribeTasks',
       'logs:GetLogEvents',
       'ecs:UpdateService',
@@ -119,6 +120,7 @@ describe('planDeploy', () => {
       'PUT manifest',
       'ecs:RegisterTaskDefinition',
       'ecs:UpdateService',
+      'atlas migrate apply',
     ]);
   });
 });

@@ -5,6 +5,14 @@ import { parse as shellParse } from 'shell-quote';
 import { InputError, ValidationErrors } from '../errors';
 import { redactPasswordsInText } from '../migrations/url-password';
 import { parseImageReference, parseRepository, TAG_RE } from '../registry/reference';
+import {
+  parseExecOrder,
+  parseRevisionsSchema,
+  parseTxMode,
+  parseVars,
+  parseVersion,
+} from './atlas-options';
+import { migrateArgsConflicts, setsBooleanFlag, type TypedInput } from './migrate-args';
 import type {
   BaseImageSource,
   ContainerImageOverride,
@@ -12,6 +20,7 @@ import type {
   Settings,
   TaskDefinitionSource,
 } from './settings';
+import { shown } from './shown';
 
 export const INPUT_NAMES = [
   'cluster',
@@ -28,6 +37,13 @@ export const INPUT_NAMES = [
   'database-url-secret',
   'lock-timeout',
   'migrate-args',
+  'baseline',
+  'allow-dirty',
+  'exec-order',
+  'tx-mode',
+  'revisions-schema',
+  'to-version',
+  'vars',
   'wait-for-service-stability',
   'wait-timeout-minutes',
   'poll-interval-seconds',
@@ -93,11 +109,6 @@ class Collector {
     this.errors.push(new InputError(input, problem, fix));
     return undefined;
   }
-}
-
-/** Quotes a user value for an error message; long values are cut so the message stays readable. */
-function shown(value: string): string {
-  return JSON.stringify(value.length > 120 ? `${value.slice(0, 117)}...` : value);
 }
 
 function parseBoolean(raw: RawInputs, name: InputName, fallback: boolean, c: Collector): boolean {
@@ -468,8 +479,12 @@ function parseImages(
 
 function parseMode(raw: RawInputs, c: Collector): Mode {
   const value = raw.mode || 'sidecar';
-  if (value === 'sidecar' || value === 'run-task') return value;
-  c.fail('mode', `${shown(value)} is not a mode`, "use 'sidecar' or 'run-task'");
+  if (value === 'sidecar' || value === 'run-task' || value === 'plan') return value;
+  c.fail(
+    'mode',
+    `${shown(value)} is not a mode`,
+    "use 'sidecar' or 'run-task' to deploy, or 'plan' to report what a deploy would apply",
+  );
   return 'sidecar';
 }
 
@@ -532,6 +547,13 @@ export function parseInputs(raw: RawInputs, ctx: ParseContext): Settings {
     databaseUrlSecret: parseSecret(raw, c),
     lockTimeout: parseLockTimeout(raw, c),
     migrateArgs: parseMigrateArgs(raw, c),
+    baseline: parseVersion(raw, 'baseline', c),
+    allowDirty: parseBoolean(raw, 'allow-dirty', false, c),
+    execOrder: parseExecOrder(raw, c),
+    txMode: parseTxMode(raw, c),
+    revisionsSchema: parseRevisionsSchema(raw, c),
+    toVersion: parseVersion(raw, 'to-version', c),
+    vars: parseVars(raw, c),
     waitForServiceStability: parseBoolean(raw, 'wait-for-service-stability', true, c),
     waitTimeoutMinutes: parseWaitTimeout(raw, c),
     pollIntervalSeconds: parsePollInterval(raw, c),
@@ -543,6 +565,7 @@ export function parseInputs(raw: RawInputs, ctx: ParseContext): Settings {
   } satisfies Settings;
 
   checkCombinations(raw, settings, c);
+  checkAtlasOptions(raw, settings, c);
   if (c.errors.length > 0) throw new ValidationErrors(c.errors);
   return Object.freeze(settings);
 }
@@ -579,6 +602,47 @@ function checkCombinations(raw: RawInputs, s: Settings, c: Collector): void {
       'task-definition',
       'is required in a dry run, which makes no AWS call',
       'give the task definition as a JSON file (aws ecs describe-task-definition --task-definition <name> > td.json)',
+    );
+  }
+}
+
+/** Typed inputs given as set: a clash with migrate-args is real even when the value is not valid. */
+const TYPED_VALUE_INPUTS = [
+  'baseline',
+  'exec-order',
+  'tx-mode',
+  'revisions-schema',
+  'to-version',
+] as const satisfies readonly TypedInput[];
+
+/** The typed Atlas options against each other and against migrate-args. */
+function checkAtlasOptions(raw: RawInputs, s: Settings, c: Collector): void {
+  const typed = new Set<TypedInput>(TYPED_VALUE_INPUTS.filter((name) => raw[name]));
+  if (s.allowDirty) typed.add('allow-dirty');
+  for (const problem of migrateArgsConflicts(s.migrateArgs, {
+    inputs: typed,
+    varNames: new Set(s.vars.map((v) => v.name)),
+  })) {
+    c.fail('migrate-args', problem.problem, problem.fix);
+  }
+
+  // Atlas: "baseline and allow-dirty are mutually exclusive". A clash of a typed input with the
+  // same flag in migrate-args is reported above; this is the pair across the two flags.
+  const baseline = raw.baseline
+    ? `input 'baseline' (${shown(raw.baseline)})`
+    : s.migrateArgs.some((a) => a === '--baseline' || a.startsWith('--baseline='))
+      ? '--baseline in migrate-args'
+      : undefined;
+  const dirty = s.allowDirty
+    ? "input 'allow-dirty' (true)"
+    : setsBooleanFlag(s.migrateArgs, '--allow-dirty')
+      ? '--allow-dirty in migrate-args'
+      : undefined;
+  if (baseline !== undefined && dirty !== undefined) {
+    c.fail(
+      raw.baseline ? 'baseline' : s.allowDirty ? 'allow-dirty' : 'migrate-args',
+      `${baseline} is set together with ${dirty}, which Atlas refuses: baseline and allow-dirty are mutually exclusive`,
+      "keep 'baseline' when the database already has the schema up to that version (its first deploy starts after it), or 'allow-dirty' when it holds other objects and every file is to be applied; remove the other",
     );
   }
 }

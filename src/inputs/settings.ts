@@ -1,6 +1,22 @@
 // The typed, validated configuration of one run. Built once by inputs/parse.ts; read everywhere else.
 
-export type Mode = 'sidecar' | 'run-task';
+export type Mode = 'sidecar' | 'run-task' | 'plan';
+
+/** Atlas's `--exec-order`: what to do with an unapplied file older than the last applied one. */
+export type ExecOrder = 'linear' | 'linear-skip' | 'non-linear';
+export const EXEC_ORDERS: readonly ExecOrder[] = ['linear', 'linear-skip', 'non-linear'];
+
+/** Atlas's `--tx-mode`: one transaction per file, one for all files, or none. */
+export type TxMode = 'file' | 'all' | 'none';
+export const TX_MODES: readonly TxMode[] = ['file', 'all', 'none'];
+
+/** One line of input 'vars', passed to Atlas as `--var name=value`. */
+export interface AtlasVariable {
+  readonly name: string;
+  readonly value: string;
+  /** 1-based line of the 'vars' input it was given on, for messages. */
+  readonly line: number;
+}
 
 /** Where the task definition to patch comes from. */
 export type TaskDefinitionSource =
@@ -42,6 +58,18 @@ export interface Settings {
   /** A Go duration, as Atlas's --lock-timeout takes it. */
   readonly lockTimeout: string;
   readonly migrateArgs: readonly string[];
+  /** `--baseline <version>`: the version a database that already has the schema starts after. */
+  readonly baseline?: string;
+  /** `--allow-dirty`: accept a database that already holds other objects. */
+  readonly allowDirty: boolean;
+  readonly execOrder?: ExecOrder;
+  readonly txMode?: TxMode;
+  /** `--revisions-schema <schema>`: where Atlas keeps its revisions table. */
+  readonly revisionsSchema?: string;
+  /** `--to-version <version>`: migrate up to that version only. */
+  readonly toVersion?: string;
+  /** Input variables of atlas-config, each passed as `--var name=value`, in input order. */
+  readonly vars: readonly AtlasVariable[];
   readonly waitForServiceStability: boolean;
   readonly waitTimeoutMinutes: number;
   /** Seconds between two polls of the rollout. */

@@ -2,8 +2,9 @@
 // that `migrate apply --env` will use exists, it reads the shipped migration directory, and no
 // password is written into a file that goes into the image.
 import { posix } from 'node:path';
-import { FileProblem } from '../errors';
+import { FileProblem, type InputError } from '../errors';
 import { selectEnvBlocks } from './atlas-env';
+import { undeclaredVarProblems, type GivenVariable } from './atlas-vars';
 import { inspectEnvMigration, type ConfigWarning } from './env-migration';
 import { outlineHcl } from './hcl-outline';
 import { hclSyntaxProblems } from './hcl-syntax';
@@ -18,10 +19,14 @@ export interface AtlasConfigOptions {
   readonly env: string;
   /** Workspace-relative migration directory that is shipped (input 'migrations-dir'). */
   readonly migrationsDir: string;
+  /** The names input 'vars' sets, with their lines there; each needs a `variable` block. */
+  readonly vars?: readonly GivenVariable[];
 }
 
 export interface AtlasConfigReport {
   readonly problems: FileProblem[];
+  /** Problems with inputs that the file shows (a 'vars' name no variable block declares). */
+  readonly inputProblems?: InputError[];
   readonly warnings: ConfigWarning[];
   /**
    * Workspace-relative directory Atlas will read: from a literal `file://` dir, or Atlas's default
@@ -44,10 +49,13 @@ export async function inspectAtlasConfig(
 
   const root = outlineHcl(text);
   const warnings = passwordWarnings(root, opts.file);
+  const varProblems = undeclaredVarProblems(root, opts.file, opts.vars ?? []);
+  const inputProblems = varProblems.length > 0 ? { inputProblems: varProblems } : {};
   const envs = await selectEnvBlocks(root, opts.env);
   if (envs.selected.length === 0) {
     return {
       problems: [missingEnv(opts, envs.namesPresent, envs.ignoredUnlabeled.length)],
+      ...inputProblems,
       warnings,
     };
   }
@@ -57,6 +65,7 @@ export async function inspectAtlasConfig(
   const first = results[0]!;
   return {
     problems: results.flatMap((r) => r.problems),
+    ...inputProblems,
     warnings: [...warnings, ...results.flatMap((r) => r.warnings)],
     ...(first.migrationDir === undefined ? {} : { migrationDir: first.migrationDir }),
     ...(first.dirFormat === undefined ? {} : { dirFormat: first.dirFormat }),

@@ -1,6 +1,12 @@
 // The AWS and registry calls a real run would make, in order, for the dry-run plan. Pure.
+import { EXEC_ORDER_MEANINGS, TX_MODE_MEANINGS } from '../inputs/atlas-options';
 import type { Settings } from '../inputs/settings';
 import { parseEcrHost, parseImageReference } from '../registry/reference';
+import {
+  buildMigrationCommand,
+  migrationCommandOptions,
+  type MigrationCommandOptions,
+} from '../taskdef/command';
 
 export interface PlannedCall {
   readonly phase: 'pre-flight' | 'push' | 'migrate' | 'deploy' | 'watch' | 'on failure';
@@ -79,7 +85,7 @@ export function planDeploy(settings: Settings, ctx: PlanContext): PlannedCall[] 
     detail: `by digest, then tags ${ctx.tags.join(', ')}`,
   });
 
-  if (settings.mode === 'run-task') {
+  if (settings.mode === 'run-task' || settings.mode === 'plan') {
     calls.push({
       phase: 'migrate',
       call: 'ecs:RegisterTaskDefinition',
@@ -91,12 +97,17 @@ export function planDeploy(settings: Settings, ctx: PlanContext): PlannedCall[] 
       detail:
         "once, with the service's network configuration and launch type or capacity providers",
     });
+    calls.push(migrationStep(settings, 'in the migration container of that task'));
     calls.push({
       phase: 'migrate',
       call: 'ecs:DescribeTasks, logs:GetLogEvents',
-      detail: `every ${settings.pollIntervalSeconds} s until it stops; a non-zero exit stops the run before the service is touched`,
+      detail:
+        settings.mode === 'plan'
+          ? `every ${settings.pollIntervalSeconds} s until it stops, then Atlas's report of what a deploy would apply; the service is never updated`
+          : `every ${settings.pollIntervalSeconds} s until it stops; a non-zero exit stops the run before the service is touched`,
     });
   }
+  if (settings.mode === 'plan') return calls;
   calls.push({
     phase: 'deploy',
     call: 'ecs:RegisterTaskDefinition',
@@ -110,6 +121,14 @@ export function planDeploy(settings: Settings, ctx: PlanContext): PlannedCall[] 
     call: 'ecs:UpdateService',
     detail: `${target}, the new revision${settings.forceNewDeployment ? ', forceNewDeployment' : ''}`,
   });
+  if (settings.mode !== 'run-task') {
+    calls.push(
+      migrationStep(
+        settings,
+        `in the ${settings.containerName} container of each new task, before the app containers start`,
+      ),
+    );
+  }
   if (settings.waitForServiceStability) {
     calls.push({
       phase: 'watch',
@@ -130,4 +149,62 @@ export function planDeploy(settings: Settings, ctx: PlanContext): PlannedCall[] 
     }
   }
   return calls;
+}
+
+/** The Atlas command the migration container runs, and what its typed options do. */
+function migrationStep(settings: Settings, where: string): PlannedCall {
+  const options = migrationCommandOptions(settings);
+  const command = buildMigrationCommand(options).map(displayArgument).join(' ');
+  const described = describeAtlasOptions(options);
+  return {
+    phase: 'migrate',
+    call: 'atlas migrate apply',
+    detail: `${where}: ${codeSpan(`atlas ${command}`)}${described.length > 0 ? `. Atlas options: ${described.join('; ')}` : ''}`,
+  };
+}
+
+/** The typed options in words, in the order the command passes them. */
+export function describeAtlasOptions(options: MigrationCommandOptions): string[] {
+  const lines: string[] = [];
+  if (options.baseline) {
+    lines.push(
+      `baseline ${options.baseline} (a database without revisions is taken to be at that version; only later files are applied)`,
+    );
+  }
+  if (options.allowDirty) {
+    lines.push('allow-dirty (a database that already holds other objects is migrated)');
+  }
+  if (options.execOrder) {
+    lines.push(`exec-order ${options.execOrder} (${EXEC_ORDER_MEANINGS[options.execOrder]})`);
+  }
+  if (options.txMode) {
+    lines.push(`tx-mode ${options.txMode} (${TX_MODE_MEANINGS[options.txMode]})`);
+  }
+  if (options.revisionsSchema) {
+    lines.push(
+      `revisions-schema ${options.revisionsSchema} (where Atlas keeps its revisions table)`,
+    );
+  }
+  if (options.toVersion) {
+    lines.push(`to-version ${options.toVersion} (no file after that version is applied)`);
+  }
+  if (options.vars && options.vars.length > 0) {
+    lines.push(`vars ${options.vars.map((v) => `${v.name}=${v.value}`).join(', ')}`);
+  }
+  if (options.dryRun)
+    lines.push('dry run (Atlas reports what it would apply and executes nothing)');
+  return lines;
+}
+
+/**
+ * An argument as a shell would need it, for reading and copying: the container itself gets the
+ * argument list as is, with no shell and no quotes.
+ */
+function displayArgument(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Markdown inline code that survives backticks in the text. */
+function codeSpan(text: string): string {
+  return text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``;
 }

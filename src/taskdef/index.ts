@@ -1,6 +1,10 @@
 // The task definition core: parse a file, patch in the migration container, render the result;
 // in mode run-task, the migration-only task definition and the service's revision without it.
-export { buildMigrationCommand, type MigrationCommandOptions } from './command';
+export {
+  buildMigrationCommand,
+  migrationCommandOptions,
+  type MigrationCommandOptions,
+} from './command';
 export {
   MIGRATION_FAMILY_SUFFIX,
   buildMigrationTaskDefinition,
