@@ -71333,6 +71333,585 @@ module.exports = {
 
 /***/ }),
 
+/***/ 7362:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+// A cause and a fix for the errors Atlas's `migrate apply` is known to raise, naming the input of
+// this action that changes the outcome. Pure: error text in, hint out.
+//
+// The patterns follow Atlas's own messages (ariga/atlas):
+// - sql/migrate/migrate.go: NotCleanError ("sql/migrate: connected database is not clean: <reason>",
+//   with ". baseline version or allow-dirty is required" when apply refuses it),
+//   HistoryNonLinearError ("migration file X was added out of order. See: …", "migration files X, Y
+//   were added out of order"), HistoryChangedError ("sql/migrate: history changed: statement N from
+//   file "X" changed"), MissingMigrationError ("sql/migrate: missing migration: revision "X" is
+//   partially applied but migration file was not found");
+// - sql/migrate/dir.go: "checksum mismatch", "checksum file not found", "checksum file format
+//   invalid"; cmd/atlas/internal/cmdapi/migrate.go prints "You have a checksum error in your
+//   migration directory." before them;
+// - cmd/atlas/internal/cmdapi/migrate.go: "acquiring database lock: %w" around
+//   sql/schema/migrate.go's ErrLocked, "sql/schema: lock is held by other session";
+// - connection and login errors come from Go's net package and the drivers Atlas wraps
+//   ("postgres: scanning system variables: …", "mysql: query system variables: …"): lib/pq's
+//   "pq: password authentication failed for user …", go-sql-driver/mysql's "Error 1045 (28000):
+//   Access denied for user '…'@'…' (using password: YES)", "dial tcp …: connect: connection
+//   refused", "…: i/o timeout", "lookup …: no such host".
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ATLAS_ERROR_PATTERNS = void 0;
+exports.matchAtlasError = matchAtlasError;
+exports.atlasErrorHint = atlasErrorHint;
+exports.describeAtlasErrors = describeAtlasErrors;
+function code(text) {
+    return `\`${text}\``;
+}
+function lockTimeoutNow(context) {
+    const value = context.lockTimeout.trim();
+    return value === '' ? '' : ` (now ${code(value)})`;
+}
+/** Where the migration runs, for the network hint. */
+function migrationNetwork(context) {
+    return context.mode === 'sidecar'
+        ? "the service's tasks (the security groups and subnets of its `networkConfiguration.awsvpcConfiguration`)"
+        : `the standalone task that ${code(`mode: ${context.mode}`)} starts (the action gives it the security groups and subnets of the service's \`networkConfiguration.awsvpcConfiguration\`)`;
+}
+/**
+ * The known errors, in the order they are tried: the first that matches gives the hint. Network
+ * and login errors come before the lock because Atlas wraps whatever the lock query returned in
+ * "acquiring database lock: …", a lost connection included.
+ */
+exports.ATLAS_ERROR_PATTERNS = [
+    {
+        kind: 'checksum',
+        title: 'atlas.sum does not match the migration files',
+        pattern: /checksum (?:mismatch|file (not found|format invalid))|checksum error in your migration directory/i,
+        cause: (_context, match) => {
+            if (match?.[1]?.toLowerCase() === 'not found') {
+                return 'The migration directory in the image has no atlas.sum, and Atlas refuses to run a directory it cannot check.';
+            }
+            if (match?.[1] !== undefined)
+                return 'The atlas.sum in the migration directory is malformed.';
+            return 'atlas.sum does not match the migration files: a file was added, edited or removed without re-hashing the directory.';
+        },
+        fix: () => `Run ${code('atlas migrate hash')} on the directory of the ${code('migrations-dir')} input and commit atlas.sum with the files; never edit a file that was already deployed, add a new one instead.`,
+    },
+    {
+        kind: 'not-clean',
+        title: 'the database is not clean',
+        pattern: /connected database is not clean(?::\s*(.*?))?(?:\.\s*baseline version or allow-dirty|$)/im,
+        cause: (_context, match) => {
+            const found = match?.[1]?.trim();
+            const what = found === undefined || found === '' ? '' : ` (${found})`;
+            return `The database already holds objects${what} but no Atlas revision history, so Atlas will not run the first migration over them: this is the first deploy to a database that already has a schema.`;
+        },
+        fix: () => `If the database already has the schema of your migrations, set the ${code('baseline')} input to the version of the last migration file it matches: Atlas records it as applied and runs only the later files. If the existing objects are unrelated to your migrations, set ${code('allow-dirty: true')} instead (never both). If earlier deploys kept their history in another schema, set ${code('revisions-schema')}.`,
+    },
+    {
+        kind: 'out-of-order',
+        title: 'a migration file was added out of order',
+        pattern: /migration (files?) (.+?) (?:was|were) added out of order/i,
+        cause: (_context, match) => {
+            const files = match === undefined ? 'A migration file' : `${capitalise(match[1])} ${match[2]}`;
+            const verb = match?.[1]?.toLowerCase() === 'files' ? 'have versions' : 'has a version';
+            return `${files} ${verb} lower than the last version applied to the database: it was added after a later migration had been deployed (for example, merged from an older branch).`;
+        },
+        fix: () => `Rename the file to a version after the last applied one and run ${code('atlas migrate hash')}; or set the ${code('exec-order')} input to ${code('non-linear')} to apply it anyway, or to ${code('linear-skip')} to skip it.`,
+    },
+    {
+        kind: 'history-changed',
+        title: 'a partly applied migration file was edited',
+        pattern: /history changed: statement (\d+) from file "([^"]*)" changed/i,
+        cause: (_context, match) => {
+            const file = match === undefined ? 'a migration file' : match[2];
+            const where = match === undefined ? '' : ` (statement ${match[1]} differs)`;
+            return `A previous run applied ${file} only in part, and the statements it already ran have changed since${where}.`;
+        },
+        fix: (_context, match) => `Restore ${match === undefined ? 'the file' : match[2]} in ${code('migrations-dir')} to the content that was partly applied and deploy again, so Atlas resumes it; put the new changes in a new migration file. Or finish the file by hand and record it with ${code('atlas migrate set')}.`,
+    },
+    {
+        kind: 'partially-applied',
+        title: 'a partly applied migration file is missing',
+        pattern: /(?:revision "([^"]*)" )?is partially applied|partially applied/i,
+        cause: (_context, match) => {
+            const file = match?.[1] === undefined ? 'a migration file' : match[1];
+            return `The database's revision history says ${file} was applied only in part by a previous run, but that file is no longer in the migration directory, so Atlas cannot resume it.`;
+        },
+        fix: (_context, match) => `Put ${match?.[1] === undefined ? 'the file' : match[1]} back in ${code('migrations-dir')} with its original content so Atlas can finish it; or complete or undo its statements by hand and record the result with ${code('atlas migrate set')}.`,
+    },
+    {
+        kind: 'authentication',
+        title: 'the database rejected the credentials',
+        pattern: /password authentication failed for user|Access denied for user [^\n]*\(using password|authentication failed|Login failed for user/i,
+        cause: () => 'The database rejected the user name or password of DATABASE_URL: the value of the secret is wrong or out of date.',
+        fix: () => `Correct the value of the secret that ${code('database-url-secret')} names (the user and password in the URL, with special characters of the password percent-encoded), then deploy again: ECS reads the secret when each task starts.`,
+    },
+    {
+        kind: 'network',
+        title: 'the task cannot reach the database',
+        pattern: /connect: (connection refused)|(i\/o timeout)|(no such host)|(network is unreachable|no route to host)/i,
+        cause: (_context, match) => {
+            if (match?.[1] !== undefined) {
+                return "The database's address answered but refused the connection: the host or port in DATABASE_URL is wrong, the database is not running, or something in the network rejects the port.";
+            }
+            if (match?.[3] !== undefined) {
+                return "The database's host name in DATABASE_URL does not resolve from the task: it is misspelt, or it is a private name the task's VPC cannot resolve.";
+            }
+            return "The migration could not reach the database: a security group or the subnets' routes keep the task from the database's port.";
+        },
+        fix: (context) => `Let ${migrationNetwork(context)} reach the database: the database's security group must allow its port from those security groups, and the subnets must route to the database. Check the host and port in the value of ${code('database-url-secret')}.`,
+    },
+    {
+        kind: 'lock',
+        title: "another session held Atlas's migration lock",
+        pattern: /lock is held by (?:an)?other session|acquiring database lock/i,
+        cause: (context) => {
+            const why = context.mode === 'sidecar'
+                ? 'in `mode: sidecar` every task that starts runs the migration, and the tasks waiting behind the one migrating give up when the lock timeout passes'
+                : context.mode === 'run-task'
+                    ? 'another migration held it: a concurrent deploy, or the migration container of a service still on a sidecar revision'
+                    : 'a deploy was migrating this database while the dry run waited for it';
+            return `Atlas waited longer than ${code('lock-timeout')}${lockTimeoutNow(context)} for the database's migration lock: ${why}.`;
+        },
+        fix: (context) => context.mode === 'sidecar'
+            ? `Raise ${code('lock-timeout')}${lockTimeoutNow(context)} above the time your longest migration takes, or set ${code('mode: run-task')} so that a single task migrates before the service is updated.`
+            : `Wait for the other migration to finish and run again, or raise ${code('lock-timeout')}${lockTimeoutNow(context)} so that this run waits for it.`,
+    },
+];
+function capitalise(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+}
+/** The known error `errorText` shows, with its match, or undefined. */
+function matchAtlasError(errorText) {
+    for (const pattern of exports.ATLAS_ERROR_PATTERNS) {
+        const match = pattern.pattern.exec(errorText);
+        if (match !== null)
+            return { pattern, match };
+    }
+    return undefined;
+}
+/**
+ * A hint for Atlas's error (one `Error: …` line, a report's Error or a file's error text, or
+ * several lines joined): the first known error it shows, or undefined for any other error, such
+ * as a failed SQL statement.
+ */
+function atlasErrorHint(errorText, context) {
+    const found = matchAtlasError(errorText);
+    if (found === undefined)
+        return undefined;
+    return {
+        cause: found.pattern.cause(context, found.match),
+        fix: found.pattern.fix(context, found.match),
+    };
+}
+/** Every known error with its general cause and fix, in matching order: for a troubleshooting table. */
+function describeAtlasErrors(context) {
+    return exports.ATLAS_ERROR_PATTERNS.map((p) => ({
+        kind: p.kind,
+        title: p.title,
+        cause: p.cause(context),
+        fix: p.fix(context),
+    }));
+}
+
+
+/***/ }),
+
+/***/ 3769:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.MAX_REPORT_LINES = exports.MAX_REPORT_CHARS = void 0;
+exports.parseAtlasReports = parseAtlasReports;
+exports.instantNs = instantNs;
+exports.reportForOutput = reportForOutput;
+exports.migrationReportOutput = migrationReportOutput;
+exports.summariseReports = summariseReports;
+// Atlas's `migrate apply --format '{{ json . }}'` report, read from a container's log lines. Pure:
+// lines in, typed reports out.
+//
+// Atlas (cmd/atlas/internal/cmdlog, `MigrateApply`) prints one JSON object per target database:
+//   {"Driver":"postgres","URL":{…},"Dir":"file://migrations","Pending":[{"Name","Version",
+//    "Description"}],"Applied":[{"Name","Version","Description","Start","End","Skipped",
+//    "Applied":[statements],"Error":{"Stmt","Text"}}],"Current":"…","Target":"…","Start":"…",
+//    "End":"…","Error":"…","Message":"…"}
+// Every field is `omitempty` except Start and End, which may hold Go's zero time
+// (`0001-01-01T00:00:00Z`). `Message` is derived by Atlas: absent when `Error` is set, "No migration
+// files to execute" when nothing was applied, else "Migrated to version …", even when the last
+// applied file failed (a file's own `Error` is the only sign of that). With `--dry-run` the report
+// has the same shape, so whether anything ran is not knowable from it: the caller knows the mode.
+//
+// Nothing this module returns carries the `URL` object: it holds the connection's user and, in
+// Atlas releases before late 2022, the whole DSN with its password. Every string kept from a
+// report also goes through redactPasswordsInText, because Atlas quotes URLs in its errors and Go's
+// encoder escapes `&` as `\u0026`, which hides a `…&password=…` query from a scan of the raw line.
+const url_password_1 = __nccwpck_require__(4784);
+/** Longest report rebuilt from consecutive log lines (see parseAtlasReports). */
+exports.MAX_REPORT_CHARS = 8 * 1024 * 1024;
+/** Most log lines one report may span. */
+exports.MAX_REPORT_LINES = 1024;
+// eslint-disable-next-line no-control-regex
+const ANSI_ESCAPE = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
+/** An RFC 3339 timestamp that a log router may prepend, as in src/deploy/atlas-log.ts. */
+const TIMESTAMP_PREFIX = /^\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:?\d\d)?\s+/;
+/**
+ * How a report line begins: Go writes the fields in declaration order, Start is never omitted, so
+ * the first key is one of these. Only such a line is worth joining with the lines after it.
+ */
+const REPORT_START = /^\{"(?:Driver|URL|Dir|Pending|Applied|Current|Target|Start)":/;
+/** Fields that say what happened; a report has at least one. */
+const OUTCOME_KEYS = ['Pending', 'Applied', 'Current', 'Target', 'Message', 'Error'];
+/** Fields that every `migrate apply` report has (Start always; Driver and Dir in practice). */
+const CONTEXT_KEYS = ['Start', 'Dir', 'Driver'];
+const STRING_KEYS = ['Driver', 'Dir', 'Current', 'Target', 'Start', 'End', 'Error', 'Message'];
+/**
+ * Every `migrate apply` JSON report in `lines` (log lines, as logLines gives them), in order.
+ *
+ * A line is a report when, after optional colour codes and a log router's timestamp, it is one
+ * JSON object that:
+ * - has at least one of Pending, Applied, Current, Target, Message or Error, and at least one of
+ *   Start, Dir or Driver (so `migrate status` JSON, which nests these under "Env", is not one);
+ * - gives each field Atlas writes the type Atlas gives it (strings, arrays of file objects, a
+ *   statement-error object); `null` counts as absent.
+ * Other lines, malformed JSON included, are ignored. A line that starts like a report but does not
+ * parse is joined with the lines after it until the whole parses (a log pipeline may split a long
+ * line into several events: Docker hands lines over 16 KiB to its log drivers in parts), up to
+ * MAX_REPORT_LINES lines and
+ * MAX_REPORT_CHARS characters, and not past a line that starts another report; if it never does,
+ * it is ignored and reading resumes after it.
+ */
+function parseAtlasReports(lines) {
+    const reports = [];
+    for (let i = 0; i < lines.length; i++) {
+        const text = stripPrefix(lines[i]);
+        if (!text.startsWith('{'))
+            continue;
+        const whole = text.endsWith('}') ? toReport(parseObject(text)) : undefined;
+        if (whole !== undefined) {
+            reports.push(whole);
+            continue;
+        }
+        if (!REPORT_START.test(text))
+            continue;
+        const joined = joinSplitReport(lines, i, text);
+        if (joined !== undefined) {
+            reports.push(joined.report);
+            i = joined.last;
+        }
+    }
+    return reports;
+}
+function stripPrefix(line) {
+    return line.replace(ANSI_ESCAPE, '').trim().replace(TIMESTAMP_PREFIX, '');
+}
+function joinSplitReport(lines, first, start) {
+    let text = start;
+    const end = Math.min(lines.length, first + exports.MAX_REPORT_LINES);
+    for (let j = first + 1; j < end; j++) {
+        const piece = lines[j];
+        // The next report begins: the one being joined was cut short for good.
+        if (REPORT_START.test(stripPrefix(piece)))
+            return undefined;
+        text += piece;
+        if (text.length > exports.MAX_REPORT_CHARS)
+            return undefined;
+        // Only a text that ends with `}` can be the whole object: parse nothing else.
+        if (!piece.trimEnd().endsWith('}'))
+            continue;
+        const report = toReport(parseObject(text));
+        if (report !== undefined)
+            return { report, last: j };
+    }
+    return undefined;
+}
+function parseObject(text) {
+    try {
+        const parsed = JSON.parse(text);
+        return isObject(parsed) ? parsed : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** The report `raw` holds, or undefined when it does not have a report's shape. */
+function toReport(raw) {
+    if (raw === undefined)
+        return undefined;
+    const has = (key) => raw[key] !== undefined && raw[key] !== null;
+    if (!OUTCOME_KEYS.some(has) || !CONTEXT_KEYS.some(has))
+        return undefined;
+    if (STRING_KEYS.some((key) => has(key) && typeof raw[key] !== 'string'))
+        return undefined;
+    if (has('URL') && !isObject(raw.URL))
+        return undefined;
+    const pending = list(raw.Pending, toFile);
+    const applied = list(raw.Applied, toAppliedFile);
+    if (pending === undefined || applied === undefined)
+        return undefined;
+    const startedAt = timestamp(raw.Start);
+    const endedAt = timestamp(raw.End);
+    return compact({
+        driver: text(raw.Driver),
+        url: isObject(raw.URL) ? safeUrl(raw.URL) : undefined,
+        dir: text(raw.Dir),
+        current: text(raw.Current),
+        target: text(raw.Target),
+        pending,
+        applied,
+        startedAt,
+        endedAt,
+        durationMs: durationBetween(startedAt, endedAt),
+        error: text(raw.Error),
+        message: text(raw.Message),
+    });
+}
+/** `value`'s elements converted by `convert`; [] when absent, undefined when any is malformed. */
+function list(value, convert) {
+    if (value === undefined || value === null)
+        return [];
+    if (!Array.isArray(value))
+        return undefined;
+    const items = [];
+    for (const item of value) {
+        const converted = convert(item);
+        if (converted === undefined)
+            return undefined;
+        items.push(converted);
+    }
+    return items;
+}
+function toFile(item) {
+    if (!isObject(item))
+        return undefined;
+    for (const key of ['Name', 'Version', 'Description']) {
+        if (item[key] !== undefined && item[key] !== null && typeof item[key] !== 'string') {
+            return undefined;
+        }
+    }
+    return {
+        name: text(item.Name) ?? '',
+        version: text(item.Version) ?? '',
+        description: text(item.Description) ?? '',
+    };
+}
+function toAppliedFile(item) {
+    const file = toFile(item);
+    if (file === undefined || !isObject(item))
+        return undefined;
+    const { Start, End, Skipped, Applied, Error: failure } = item;
+    if (!optional(Start, 'string') || !optional(End, 'string'))
+        return undefined;
+    if (!optional(Skipped, 'number'))
+        return undefined;
+    const statements = list(Applied, (s) => (typeof s === 'string' ? redact(s) : undefined));
+    if (statements === undefined)
+        return undefined;
+    let error;
+    if (failure !== undefined && failure !== null) {
+        if (!isObject(failure) || !optional(failure.Stmt, 'string'))
+            return undefined;
+        if (!optional(failure.Text, 'string'))
+            return undefined;
+        error = { statement: text(failure.Stmt) ?? '', text: text(failure.Text) ?? '' };
+    }
+    const startedAt = timestamp(Start);
+    const endedAt = timestamp(End);
+    return compact({
+        ...file,
+        startedAt,
+        endedAt,
+        durationMs: durationBetween(startedAt, endedAt),
+        statements,
+        skipped: typeof Skipped === 'number' && Number.isFinite(Skipped) ? Skipped : 0,
+        error,
+    });
+}
+function optional(value, type) {
+    return value === undefined || value === null || typeof value === type;
+}
+/** A non-empty string, redacted; undefined for anything else (Atlas omits empty strings). */
+function text(value) {
+    return typeof value === 'string' && value !== '' ? redact(value) : undefined;
+}
+function redact(value) {
+    return (0, url_password_1.redactPasswordsInText)(value);
+}
+/** `value` without its undefined properties, so that absent fields stay absent. */
+function compact(value) {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+}
+/**
+ * The database's address from Atlas's `URL` object (Go's url.URL fields plus Schema), reduced to
+ * `scheme://host[:port]/path`. The user name is left out as well as the password (Go's encoder
+ * writes url.Userinfo as `{}`, so a user name seen here would not come from Atlas), and so are the
+ * query (`?password=…`, key file paths) and the DSN. Undefined without a scheme and a host.
+ */
+function safeUrl(url) {
+    const scheme = typeof url.Scheme === 'string' ? url.Scheme : '';
+    let host = typeof url.Host === 'string' ? url.Host : '';
+    // url.URL.Host never holds user info, but a hand-written report might: keep what follows it.
+    host = host.slice(host.lastIndexOf('@') + 1);
+    if (!/^[a-zA-Z][a-zA-Z0-9+.-]*$/.test(scheme) || host === '')
+        return undefined;
+    let path = typeof url.Path === 'string' ? url.Path : '';
+    if (path !== '' && !path.startsWith('/'))
+        path = `/${path}`;
+    // A path holds no password in any URL Atlas accepts, but a `;password=…` one would be removed.
+    return redact(`${scheme}://${host}${path}`.replace(/[?#].*$/, ''));
+}
+const RFC3339 = /^(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d\d):(\d\d))$/;
+/** Atlas's timestamp as written, or undefined for Go's zero time, a missing or malformed one. */
+function timestamp(value) {
+    return typeof value === 'string' && instantNs(value) !== undefined ? value : undefined;
+}
+/**
+ * Nanoseconds since the epoch of an RFC 3339 timestamp (Go's time.Time JSON form). JS Dates keep
+ * only milliseconds, so the fraction is added separately. Undefined for a malformed or impossible
+ * date, and for years before 1000, which covers Go's zero time (year 1).
+ */
+function instantNs(value) {
+    const m = RFC3339.exec(value);
+    if (m === null)
+        return undefined;
+    const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+    if (year < 1000 || month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) {
+        return undefined;
+    }
+    const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+    if (date.getUTCDate() !== day || date.getUTCMonth() !== month - 1)
+        return undefined;
+    let offsetMinutes = 0;
+    if (m[8] === undefined) {
+        const hours = Number(m[10]);
+        const minutes = Number(m[11]);
+        if (hours > 23 || minutes > 59)
+            return undefined;
+        offsetMinutes = (m[9] === '-' ? -1 : 1) * (hours * 60 + minutes);
+    }
+    const fraction = BigInt((m[7] ?? '').padEnd(9, '0'));
+    return BigInt(date.getTime() - offsetMinutes * 60_000) * 1000000n + fraction;
+}
+/** Milliseconds from `start` to `end` (fractional, exact to the nanosecond for any real run). */
+function durationBetween(start, end) {
+    if (start === undefined || end === undefined)
+        return undefined;
+    const from = instantNs(start);
+    const to = instantNs(end);
+    if (from === undefined || to === undefined || to < from)
+        return undefined;
+    return Number(to - from) / 1e6;
+}
+/**
+ * `report` in the shape of the `migration-report` output: Atlas's field names, its omit-empty
+ * rule, and `URL` as the string `scheme://host[:port]/path` (no user, password or query). Zero
+ * times are left out rather than written as `0001-01-01T00:00:00Z`. Built from the normalised
+ * report only, so nothing of Atlas's URL object (DSN, User, RawQuery) can reach it.
+ */
+function reportForOutput(report) {
+    const nonEmpty = (value) => (value === '' ? undefined : value);
+    return compact({
+        Driver: report.driver,
+        URL: report.url,
+        Dir: report.dir,
+        Pending: report.pending.length === 0
+            ? undefined
+            : report.pending.map((f) => compact({
+                Name: nonEmpty(f.name),
+                Version: nonEmpty(f.version),
+                Description: nonEmpty(f.description),
+            })),
+        Applied: report.applied.length === 0
+            ? undefined
+            : report.applied.map((f) => compact({
+                Name: nonEmpty(f.name),
+                Version: nonEmpty(f.version),
+                Description: nonEmpty(f.description),
+                Start: f.startedAt,
+                End: f.endedAt,
+                Skipped: f.skipped === 0 ? undefined : f.skipped,
+                Applied: f.statements.length === 0 ? undefined : [...f.statements],
+                Error: f.error === undefined
+                    ? undefined
+                    : compact({ Stmt: nonEmpty(f.error.statement), Text: nonEmpty(f.error.text) }),
+            })),
+        Current: report.current,
+        Target: report.target,
+        Start: report.startedAt,
+        End: report.endedAt,
+        Error: report.error,
+        Message: report.message,
+    });
+}
+/** The `migration-report` output's value: a JSON array, one element per target database. */
+function migrationReportOutput(reports) {
+    return JSON.stringify(reports.map(reportForOutput));
+}
+/**
+ * The figures the outputs and the summary show, over the reports of one run. With several target
+ * databases (an `env` with `for_each`, one report each):
+ * - currentVersion and targetVersion are the first report's: the targets share one migration
+ *   directory, and the first is the one Atlas names first in its output;
+ * - appliedCount, pendingCount and statementCount are summed over the targets;
+ * - durationMs is the sum of the known report durations (Atlas runs the targets one after the
+ *   other), undefined when none is known;
+ * - failed is the first failure in report order: a failed file's statement error, else the
+ *   report's own Error.
+ * appliedCount counts the files applied in full: a file with an error is not applied (Atlas's
+ * Message still says "Migrated to version …" then). statementCount counts the statements that ran
+ * without error, so the failed statement Atlas lists last in a failed file is not counted; with
+ * `--dry-run` these are the statements that would run.
+ */
+function summariseReports(reports) {
+    let appliedCount = 0;
+    let pendingCount = 0;
+    let statementCount = 0;
+    let durationMs;
+    let failed;
+    for (const report of reports) {
+        pendingCount += report.pending.length;
+        if (report.durationMs !== undefined)
+            durationMs = (durationMs ?? 0) + report.durationMs;
+        for (const file of report.applied) {
+            statementCount += succeededStatements(file);
+            if (file.error === undefined) {
+                appliedCount++;
+                continue;
+            }
+            failed ??= compact({
+                file: file.name === '' ? undefined : file.name,
+                statement: file.error.statement === '' ? undefined : file.error.statement,
+                text: file.error.text,
+            });
+        }
+        if (report.error !== undefined)
+            failed ??= { text: report.error };
+    }
+    return {
+        currentVersion: reports[0]?.current,
+        targetVersion: reports[0]?.target,
+        appliedCount,
+        pendingCount,
+        statementCount,
+        durationMs,
+        failed,
+    };
+}
+/** As Atlas's own summary counts them: the statement that failed is listed but did not run. */
+function succeededStatements(file) {
+    const count = file.statements.length;
+    if (file.error === undefined || count === 0)
+        return count;
+    return file.statements[count - 1] === file.error.statement ? count - 1 : count;
+}
+
+
+/***/ }),
+
 /***/ 201:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -71759,6 +72338,114 @@ function wrapAwsError(error, context) {
     const wrapped = new AwsCallError(context.operation, context.target, cause, fixFor(error, context), code, httpStatus(error), isTransientAwsError(error));
     wrapped.cause = error;
     return wrapped;
+}
+
+
+/***/ }),
+
+/***/ 305:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.MAX_TASKS_READ = void 0;
+exports.didWork = didWork;
+exports.migrationRead = migrationRead;
+exports.readAppliedReport = readAppliedReport;
+const errors_1 = __nccwpck_require__(3916);
+const report_1 = __nccwpck_require__(3769);
+const migration_log_1 = __nccwpck_require__(9544);
+/** Logs read at most, one per task, before settling for what was found. */
+exports.MAX_TASKS_READ = 5;
+const DESCRIBE_TASKS_BATCH = 100;
+/** A report that did something: applied a file, or failed on one. */
+function didWork(reports) {
+    return reports.some((r) => r.applied.length > 0 || r.error !== undefined);
+}
+/** Reports read from a log's lines, with where they came from. */
+function migrationRead(lines, where) {
+    const reports = (0, report_1.parseAtlasReports)(lines);
+    return {
+        reports,
+        taskArn: where.taskArn,
+        ...(where.logStream ? { logStream: where.logStream } : {}),
+        tasksRead: 1,
+        ...(reports.length === 0
+            ? { problem: where.problem ?? 'the log holds no Atlas JSON report' }
+            : {}),
+    };
+}
+/**
+ * The report of the deployment's task that applied the migration. Never rejects: an AWS error
+ * ends in `problem`, since the deployment's outcome is already known and must still be reported.
+ */
+async function readAppliedReport(request, deps, options) {
+    let tasks;
+    try {
+        tasks = await migratedTasks(request, deps);
+    }
+    catch (error) {
+        return {
+            reports: [],
+            tasksRead: 0,
+            problem: `could not list the deployment's tasks: ${(0, errors_1.errorMessage)(error)}`,
+        };
+    }
+    if (tasks.length === 0) {
+        return {
+            reports: [],
+            tasksRead: 0,
+            problem: `no task of deployment ${request.deploymentId} has a "${request.containerName}" container that exited 0`,
+        };
+    }
+    let first;
+    let read = 0;
+    for (const task of tasks.slice(0, exports.MAX_TASKS_READ)) {
+        read++;
+        const log = await (0, migration_log_1.readMigrationLog)({
+            taskDefinition: request.taskDefinition,
+            containerName: request.containerName,
+            taskArn: task.taskArn,
+        }, deps, options);
+        const found = migrationRead(log.lines, {
+            taskArn: task.taskArn,
+            logStream: log.logStream,
+            problem: log.problem,
+        });
+        if (didWork(found.reports))
+            return { ...found, tasksRead: read };
+        first ??= found;
+        // A log without a report (text output, a stream not written yet): the others will not differ.
+        if (found.reports.length === 0)
+            break;
+    }
+    return { ...first, tasksRead: read };
+}
+/** Tasks of the deployment (running or stopped) whose migration container exited 0, oldest first. */
+async function migratedTasks(request, deps) {
+    const arns = [];
+    for (const desiredStatus of ['RUNNING', 'STOPPED']) {
+        const page = await deps.ecs.listTasks({
+            cluster: request.cluster,
+            startedBy: request.deploymentId,
+            desiredStatus,
+        });
+        arns.push(...(page.taskArns ?? []));
+    }
+    const tasks = [];
+    for (let i = 0; i < arns.length; i += DESCRIBE_TASKS_BATCH) {
+        const answer = await deps.ecs.describeTasks({
+            cluster: request.cluster,
+            tasks: arns.slice(i, i + DESCRIBE_TASKS_BATCH),
+        });
+        tasks.push(...(answer.tasks ?? []));
+    }
+    const started = (task) => (task.startedAt ?? task.createdAt)?.getTime() ?? Infinity;
+    return tasks
+        .filter((task) => task.taskArn &&
+        (task.containers ?? []).some((c) => c.name === request.containerName && c.exitCode === 0))
+        .sort((a, b) => started(a) - started(b));
 }
 
 
@@ -72608,6 +73295,7 @@ exports.shouldRollBack = shouldRollBack;
 exports.failureMessage = failureMessage;
 exports.runDeployment = runDeployment;
 exports.deploymentOutputs = deploymentOutputs;
+const applied_report_1 = __nccwpck_require__(305);
 const deploy_1 = __nccwpck_require__(4592);
 const rollback_1 = __nccwpck_require__(4283);
 const watch_1 = __nccwpck_require__(4808);
@@ -72634,7 +73322,7 @@ function migrationStatusOf(outcome, desiredCount) {
     // The app failed, the wait ended or another deployment replaced ours: the migration succeeded
     // if a task says so (a stopped one, or for a replaced deployment one still running).
     const migrated = outcome.stoppedTasks.some((t) => t.migrationExitCode === 0) ||
-        (outcome.status === 'failed' && (outcome.runningTasksMigrated ?? 0) > 0);
+        (outcome.status === 'failed' && (outcome.tasksMigrated ?? 0) > 0);
     if (migrated)
         return 'succeeded';
     // Replaced before any of its tasks told: the migration did not run under this deployment.
@@ -72734,11 +73422,20 @@ async function runDeployment(request, deps, watchOverrides = {}) {
         ...(deployed.deploymentCreatedAt ? { eventsSince: deployed.deploymentCreatedAt } : {}),
     }, deps, (0, watch_1.watchOptionsFromSettings)(settings, watchOverrides));
     const migrationStatus = migrationStatusOf(outcome, preflight.desiredCount);
+    const migration = request.readMigrationReport === false
+        ? undefined
+        : await migrationReport(outcome, migrationStatus, {
+            cluster: settings.cluster,
+            deploymentId: deployed.deploymentId,
+            containerName: settings.containerName,
+            taskDefinition: deployed.registeredTaskDefinition,
+        }, deps, (0, watch_1.watchOptionsFromSettings)(settings, watchOverrides));
+    const read = migration ? { migration } : {};
     if (outcome.status === 'succeeded') {
         if (preflight.desiredCount === 0) {
             deps.io.warning('The service has a desired count of 0: no task ran the migration');
         }
-        return { deployed, outcome, rollback: undefined, migrationStatus, error: undefined };
+        return { deployed, outcome, rollback: undefined, migrationStatus, ...read, error: undefined };
     }
     // A run racing ours may have replaced our deployment: never roll back over it.
     const attempt = shouldRollBack(outcome, settings.rollbackOnFailure)
@@ -72767,8 +73464,20 @@ async function runDeployment(request, deps, watchOverrides = {}) {
         rollback: rollbackResult,
         ...(replacedBy ? { replacedBy } : {}),
         migrationStatus,
+        ...read,
         error: new DeploymentFailedError(outcome, rollbackResult, message),
     };
+}
+/** Sidecar mode only reads logs the outcome did not: a failure's own, or the applying task's. */
+async function migrationReport(outcome, status, request, deps, options) {
+    if (outcome.status === 'failed' && outcome.kind === 'migration')
+        return outcome.migration;
+    if (status !== 'succeeded')
+        return undefined;
+    const read = await (0, applied_report_1.readAppliedReport)(request, deps, options);
+    if (read.problem)
+        deps.io.info(`Atlas's report could not be read: ${read.problem}`);
+    return read;
 }
 /** The action outputs this phase fills in. */
 function deploymentOutputs(report) {
@@ -72805,6 +73514,7 @@ const errors_2 = __nccwpck_require__(9378);
 const atlas_log_1 = __nccwpck_require__(1327);
 const log_stream_1 = __nccwpck_require__(7777);
 const migration_log_1 = __nccwpck_require__(9544);
+const applied_report_1 = __nccwpck_require__(305);
 const stopped_task_1 = __nccwpck_require__(1082);
 const watch_1 = __nccwpck_require__(4808);
 /** The task's startedBy unless the caller gives one: ListTasks can find the action's tasks by it. */
@@ -73017,15 +73727,9 @@ async function finished(request, deps, options, task, polls) {
     const taskId = (0, log_stream_1.taskIdOf)(taskArn);
     const container = task.containers?.find((c) => c.name === containerName);
     const exitCode = container?.exitCode;
-    // A container that never ran has no log worth waiting for; a successful one's log is only shown,
-    // so it is not waited for long.
+    // A container that never ran has no log worth waiting for; one that ran holds Atlas's report.
     const log = exitCode !== undefined
-        ? await (0, migration_log_1.readMigrationLog)({
-            taskDefinition: request.taskDefinition.taskDefinition,
-            containerName,
-            taskArn,
-            ...(exitCode === 0 ? { maxRetries: 1 } : {}),
-        }, deps, options)
+        ? await (0, migration_log_1.readMigrationLog)({ taskDefinition: request.taskDefinition.taskDefinition, containerName, taskArn }, deps, options)
         : {
             lines: [],
             tail: [],
@@ -73033,6 +73737,11 @@ async function finished(request, deps, options, task, polls) {
             problem: `container "${containerName}" never ran`,
         };
     const { tail } = log;
+    const migration = (0, applied_report_1.migrationRead)(log.lines, {
+        taskArn,
+        logStream: log.logStream,
+        problem: log.problem,
+    });
     if (exitCode === 0) {
         io.info(`Migration succeeded: container "${containerName}" exited with code 0 in task ${taskId}`);
         if (tail.length > 0) {
@@ -73047,6 +73756,7 @@ async function finished(request, deps, options, task, polls) {
             polls,
             taskArn,
             exitCode: 0,
+            migration,
             logTail: tail,
             logStream: log.logStream,
             logProblem: log.problem,
@@ -73080,6 +73790,7 @@ async function finished(request, deps, options, task, polls) {
         polls,
         taskArn,
         exitCode,
+        migration,
         errorLines,
         logTail: tail,
         logStream: log.logStream,
@@ -73197,6 +73908,7 @@ const duration_1 = __nccwpck_require__(6518);
 const errors_1 = __nccwpck_require__(3916);
 const plan_1 = __nccwpck_require__(1307);
 const errors_2 = __nccwpck_require__(9378);
+const applied_report_1 = __nccwpck_require__(305);
 const atlas_log_1 = __nccwpck_require__(1327);
 const log_stream_1 = __nccwpck_require__(7777);
 const migration_log_1 = __nccwpck_require__(9544);
@@ -73323,35 +74035,41 @@ class Watcher {
         if (outcome?.status === 'failed' &&
             outcome.kind === 'rollout' &&
             outcome.cause === 'superseded') {
-            return { ...outcome, runningTasksMigrated: await this.runningTasksMigrated() };
+            return { ...outcome, tasksMigrated: await this.tasksMigrated() };
         }
         return outcome;
     }
     /**
-     * Tasks of the deployment still running whose migration container exited 0: what a replaced
-     * deployment can tell about its migration. Best effort: a failed read counts none.
+     * Tasks of the deployment whose migration container exited 0: what a replaced deployment can
+     * tell about its migration. Running ones, and stopped ones too: the deployment that replaced
+     * ours drains our tasks as soon as its own are up, which can fall between this poll's look at
+     * the stopped tasks and this one. Best effort: a failed read counts none.
      */
-    async runningTasksMigrated() {
+    async tasksMigrated() {
         const { ecs } = this.deps;
         const { request } = this;
         try {
-            const listed = await ecs.listTasks({
-                cluster: request.cluster,
-                startedBy: request.deploymentId,
-                desiredStatus: 'RUNNING',
-            });
-            const arns = (listed.taskArns ?? []).slice(0, DESCRIBE_TASKS_BATCH);
-            if (arns.length === 0)
+            const arns = [];
+            for (const desiredStatus of ['RUNNING', 'STOPPED']) {
+                const listed = await ecs.listTasks({
+                    cluster: request.cluster,
+                    startedBy: request.deploymentId,
+                    desiredStatus,
+                });
+                arns.push(...(listed.taskArns ?? []));
+            }
+            const batch = arns.slice(0, DESCRIBE_TASKS_BATCH);
+            if (batch.length === 0)
                 return 0;
-            const answer = await ecs.describeTasks({ cluster: request.cluster, tasks: arns });
+            const answer = await ecs.describeTasks({ cluster: request.cluster, tasks: batch });
             const migrated = (answer.tasks ?? []).filter((task) => (task.containers ?? []).some((c) => c.name === request.migrationContainer && c.exitCode === 0)).length;
             if (migrated > 0) {
-                this.deps.io.info(`Before it was replaced, the migration container "${request.migrationContainer}" had exited 0 in ${migrated} running task(s) of deployment ${request.deploymentId}`);
+                this.deps.io.info(`Before it was replaced, the migration container "${request.migrationContainer}" had exited 0 in ${migrated} task(s) of deployment ${request.deploymentId}`);
             }
             return migrated;
         }
         catch (error) {
-            this.deps.io.info(`Could not read the running tasks of deployment ${request.deploymentId}: ${(0, errors_1.errorMessage)(error)}`);
+            this.deps.io.info(`Could not read the tasks of deployment ${request.deploymentId}: ${(0, errors_1.errorMessage)(error)}`);
             return 0;
         }
     }
@@ -73468,6 +74186,7 @@ class Watcher {
             kind: 'migration',
             ...this.base(),
             exitCode,
+            migration: (0, applied_report_1.migrationRead)(log.lines, { taskArn, logStream, problem: logProblem }),
             errorLines,
             logTail: tail,
             stoppedReason: task.stoppedReason,
@@ -74062,6 +74781,7 @@ const atlas_config_1 = __nccwpck_require__(3301);
 const hcl2json_1 = __nccwpck_require__(7303);
 const atlas_sum_1 = __nccwpck_require__(5276);
 const sum_directive_1 = __nccwpck_require__(7562);
+const file_directives_1 = __nccwpck_require__(9802);
 const sum_hash_1 = __nccwpck_require__(1803);
 const SUM_FILE = 'atlas.sum';
 const CONFIG_FIX = "set 'atlas-config' to the path of your atlas.hcl, relative to the repository root";
@@ -74105,14 +74825,20 @@ async function readMigrationProject(opts) {
             file: config.file.path,
             env: opts.atlasEnv,
             migrationsDir: dir instanceof Error ? opts.migrationsDir : dir.path,
+            ...(opts.vars ? { vars: opts.vars } : {}),
         });
-        errors.push(...report.problems);
+        errors.push(...report.problems, ...(report.inputProblems ?? []));
         warnings.push(...report.warnings);
         dirFormat = report.dirFormat ?? dirFormat;
         // atlas.hcl is the only HCL a run reads: free the parser before the layer is built.
         (0, hcl2json_1.releaseHclParser)();
     }
     const migrations = dir instanceof Error ? [] : (0, sum_hash_1.selectMigrationFiles)(dir.migrationFiles);
+    if (!(dir instanceof Error)) {
+        for (const file of migrations) {
+            warnings.push(...(0, file_directives_1.directiveWarnings)(posixJoin(dir.path, file.name), fileHead(file)));
+        }
+    }
     if (!(dir instanceof Error)) {
         errors.push(...dir.problems);
         if (migrations.length === 0) {
@@ -74410,6 +75136,22 @@ function toPosix(p) {
 }
 function posixJoin(dir, name) {
     return dir === '.' ? name : `${dir}/${name}`;
+}
+/** The start of a migration file, where Atlas reads its directives. */
+function fileHead(file) {
+    const HEAD_BYTES = 4096;
+    if (Buffer.isBuffer(file.content))
+        return file.content.subarray(0, HEAD_BYTES).toString('utf8');
+    const chunks = [];
+    let kept = 0;
+    file.content.forEachChunk((chunk) => {
+        if (kept >= HEAD_BYTES)
+            return;
+        const part = Buffer.from(chunk.subarray(0, HEAD_BYTES - kept));
+        chunks.push(part);
+        kept += part.length;
+    });
+    return Buffer.concat(chunks).toString('utf8');
 }
 
 
@@ -75309,6 +76051,297 @@ function isGzipLayerMediaType(mediaType) {
 
 /***/ }),
 
+/***/ 6673:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.TX_MODE_MEANINGS = exports.EXEC_ORDER_MEANINGS = exports.HCL_IDENTIFIER_RE = void 0;
+exports.versionProblem = versionProblem;
+exports.parseVersion = parseVersion;
+exports.parseExecOrder = parseExecOrder;
+exports.parseTxMode = parseTxMode;
+exports.parseRevisionsSchema = parseRevisionsSchema;
+exports.parseVars = parseVars;
+// The typed Atlas options of `migrate apply` (baseline, allow-dirty, exec-order, tx-mode,
+// revisions-schema, to-version, vars), checked the way Atlas reads them. Pure.
+const url_password_1 = __nccwpck_require__(4784);
+const settings_1 = __nccwpck_require__(900);
+const shown_1 = __nccwpck_require__(492);
+/** An HCL identifier, as hclsyntax scans one: what `var.<name>` can name. */
+exports.HCL_IDENTIFIER_RE = /^[\p{ID_Start}_][\p{ID_Continue}-]*$/u;
+const CONTROL_RE = /\p{Cc}/u;
+const VERSION_EXAMPLE = '20240101120000 for 20240101120000_create_users.sql';
+/**
+ * Why `value` cannot be the version of a migration file, or undefined when it can be. Atlas's
+ * version is the file name up to its first `_` (`.sql` dropped), and with `format = flyway` the
+ * part between `V` and `__`, which may hold `_` (`3_1`). So only what no format allows is refused:
+ * a path, a file name (`.sql`, `__`, or a `_` followed by a description), a line break.
+ */
+function versionProblem(value) {
+    if (CONTROL_RE.test(value))
+        return 'holds a line break or another control character';
+    if (/[/\\]/.test(value))
+        return 'is a path, not a version';
+    if (/\.sql$/i.test(value))
+        return 'is a file name, not a version';
+    if (value.includes('__') || /_.*\p{L}/u.test(value)) {
+        return 'looks like a file name, not a version';
+    }
+    return undefined;
+}
+/** The version Atlas would read from a file name given in place of one. */
+function versionFrom(value) {
+    const base = value
+        .replace(/\\/g, '/')
+        .split('/')
+        .pop()
+        .replace(/\.sql$/i, '');
+    const flyway = /^[VUB]([^_]+(?:_[^_]+)*?)__/.exec(base);
+    const version = flyway ? flyway[1] : base.split('_')[0];
+    return version !== '' && versionProblem(version) === undefined ? version : undefined;
+}
+function parseVersion(raw, name, c) {
+    const value = raw[name];
+    if (!value)
+        return undefined;
+    const problem = versionProblem(value);
+    if (problem === undefined)
+        return value;
+    const version = versionFrom(value);
+    return c.fail(name, `${(0, shown_1.shown)(value)} ${problem}: Atlas's version of a migration file is its name up to the first _ (${VERSION_EXAMPLE})`, version !== undefined
+        ? `use "${version}"`
+        : 'give the version of one migration file, e.g. 20240101120000');
+}
+function parseChoice(raw, name, allowed, what, meanings, c) {
+    const value = raw[name];
+    if (!value)
+        return undefined;
+    if (allowed.includes(value))
+        return value;
+    const near = allowed.find((a) => a === value.trim().toLowerCase().replace(/_/g, '-'));
+    const choices = allowed.map((a) => `'${a}' (${meanings[a]})`);
+    return c.fail(name, `${(0, shown_1.shown)(value)} is not ${what}: Atlas takes ${allowed.map((a) => `'${a}'`).join(', ')}`, near !== undefined
+        ? `use '${near}'`
+        : `use ${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}`);
+}
+/** What each `--exec-order` does, as Atlas documents it. */
+exports.EXEC_ORDER_MEANINGS = {
+    linear: 'the default: an unapplied file older than the last applied one is an error',
+    'linear-skip': 'an unapplied file older than the last applied one is skipped',
+    'non-linear': 'an unapplied file older than the last applied one is applied too',
+};
+/** What each `--tx-mode` does. */
+exports.TX_MODE_MEANINGS = {
+    file: 'the default: one transaction per file',
+    all: 'one transaction for all files',
+    none: 'no transaction',
+};
+function parseExecOrder(raw, c) {
+    return parseChoice(raw, 'exec-order', settings_1.EXEC_ORDERS, 'an execution order', exports.EXEC_ORDER_MEANINGS, c);
+}
+function parseTxMode(raw, c) {
+    return parseChoice(raw, 'tx-mode', settings_1.TX_MODES, 'a transaction mode', exports.TX_MODE_MEANINGS, c);
+}
+function parseRevisionsSchema(raw, c) {
+    const value = raw['revisions-schema'];
+    if (!value)
+        return undefined;
+    if (!CONTROL_RE.test(value))
+        return value;
+    return c.fail('revisions-schema', `${(0, shown_1.shown)(value)} holds a line break or another control character`, 'give one schema name, e.g. atlas_schema_revisions');
+}
+/** `name=value` lines; blank lines, `#` comments and the blanks around each part are ignored. */
+function parseVars(raw, c) {
+    const value = raw.vars;
+    if (!value)
+        return [];
+    const vars = [];
+    value.split('\n').forEach((line, index) => {
+        const text = line.trim();
+        if (text === '' || text.startsWith('#'))
+            return;
+        const where = `line ${index + 1}`;
+        const eq = text.indexOf('=');
+        const name = eq > 0 ? text.slice(0, eq).trim() : '';
+        const varValue = eq > 0 ? text.slice(eq + 1).trim() : '';
+        const first = vars.find((v) => v.name === name);
+        if (eq <= 0 || name === '') {
+            c.fail('vars', `${where} ${(0, shown_1.shown)((0, url_password_1.redactPasswordsInText)(text))} is not name=value`, 'write one name=value pair per line, e.g. region=us-east-1');
+        }
+        else if (!exports.HCL_IDENTIFIER_RE.test(name)) {
+            c.fail('vars', `${where}: ${(0, shown_1.shown)(name)} is not a variable name`, 'use the label of a variable block of atlas-config: letters, digits, _ and -, not starting with a digit or -');
+        }
+        else if (first !== undefined) {
+            c.fail('vars', `${where} sets ${(0, shown_1.shown)(name)} a second time (first on line ${first.line})`, 'give each variable once: Atlas would pass both values as a list');
+        }
+        else if ((0, url_password_1.redactPasswordsInText)(varValue) !== varValue) {
+            c.fail('vars', `${where}: the value of ${(0, shown_1.shown)(name)} holds a password (value hidden), which would be in the task definition in plain text`, `pass the database URL through input 'database-url-secret' (read it with getenv("DATABASE_URL")), or read the secret in atlas.hcl with a data "runtimevar" block`);
+        }
+        else {
+            vars.push({ name, value: varValue, line: index + 1 });
+        }
+    });
+    return vars;
+}
+
+
+/***/ }),
+
+/***/ 4500:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.TYPED_FLAG_INPUTS = void 0;
+exports.migrateArgFlags = migrateArgFlags;
+exports.setsBooleanFlag = setsBooleanFlag;
+exports.migrateArgsConflicts = migrateArgsConflicts;
+// What migrate-args says to Atlas, flag by flag, and where it clashes with what the action passes
+// itself. Shared by the input checks (every problem at once) and the command builder (a last guard).
+const errors_1 = __nccwpck_require__(3916);
+const url_password_1 = __nccwpck_require__(4784);
+/** `migrate apply` flags that take no value. */
+const BOOLEAN_FLAGS = new Set(['--allow-dirty', '--dry-run']);
+/** Flags that take the next argument as their value even when it starts with `-`, as pflag does. */
+const VALUE_FLAGS = new Set([
+    '--baseline',
+    '--exec-order',
+    '--tx-mode',
+    '--revisions-schema',
+    '--to-version',
+    '--var',
+    '--format',
+    '--log',
+    '--env',
+    '--lock-timeout',
+    '--config',
+    '-c',
+    '--url',
+    '-u',
+    '--dir',
+]);
+/**
+ * Flags the caller checks itself, with messages of its own (the env, the lock timeout, the config
+ * and the database URL); left out here so each is reported once.
+ */
+const CHECKED_ELSEWHERE = new Set(['--env', '--lock-timeout', '--config', '-c', '--url', '-u']);
+/** The typed inputs that pass a `migrate apply` flag, by flag. */
+exports.TYPED_FLAG_INPUTS = {
+    '--baseline': 'baseline',
+    '--allow-dirty': 'allow-dirty',
+    '--exec-order': 'exec-order',
+    '--tx-mode': 'tx-mode',
+    '--revisions-schema': 'revisions-schema',
+    '--to-version': 'to-version',
+};
+/** The flags of migrate-args in order; positional arguments (the amount) are left out. */
+function migrateArgFlags(args) {
+    const flags = [];
+    for (let i = 0; i < args.length; i++) {
+        const arg = args[i];
+        if (arg === '--')
+            break;
+        if (!arg.startsWith('-') || arg === '-')
+            continue;
+        const eq = arg.indexOf('=');
+        if (eq > 0) {
+            flags.push({ flag: arg.slice(0, eq), value: arg.slice(eq + 1) });
+            continue;
+        }
+        const next = args[i + 1];
+        if (!BOOLEAN_FLAGS.has(arg) && next !== undefined) {
+            if (VALUE_FLAGS.has(arg) || !next.startsWith('-')) {
+                flags.push({ flag: arg, value: next });
+                i++;
+                continue;
+            }
+        }
+        flags.push({ flag: arg });
+    }
+    return flags;
+}
+/** Whether migrate-args turns a boolean flag on (`--allow-dirty`, `--allow-dirty=true`). */
+function setsBooleanFlag(args, flag) {
+    return migrateArgFlags(args).some((f) => f.flag === flag && (f.value === undefined || !/^(false|0|f)$/i.test(f.value)));
+}
+/**
+ * The variable names of a `--var` value. Atlas reads it as one CSV record of `name=value` fields
+ * (`--var a=1,b=2` sets two), which this follows closely enough to find the names.
+ */
+function varNames(value) {
+    if (value === undefined)
+        return [];
+    return value
+        .split(',')
+        .map((field) => field.replace(/^"/, ''))
+        .filter((field) => field.indexOf('=') > 0)
+        .map((field) => field.slice(0, field.indexOf('=')));
+}
+const FORMAT_ARGUMENT = `--format '{{ json . }}'`;
+/**
+ * Every clash of migrate-args with the flags the action passes itself, and every flag it repeats:
+ * `--format`, `--log` and `--dry-run` always; a typed input's flag when that input is set; a
+ * `--var` for a name input 'vars' sets; a flag given twice; a `--var` value with a password.
+ */
+function migrateArgsConflicts(args, typed) {
+    const problems = [];
+    const reported = new Set();
+    const seen = new Set();
+    const fail = (key, problem, fix) => {
+        if (reported.has(key))
+            return;
+        reported.add(key);
+        problems.push(new errors_1.InputError('migrate-args', problem, fix));
+    };
+    for (const { flag, value } of migrateArgFlags(args)) {
+        if (CHECKED_ELSEWHERE.has(flag))
+            continue;
+        if (flag === '--format') {
+            fail(flag, `sets --format, which the action sets itself: it always passes ${FORMAT_ARGUMENT} and reads Atlas's JSON report from the log`, 'remove --format from migrate-args; the outputs and the step summary come from that report');
+            continue;
+        }
+        if (flag === '--log') {
+            fail(flag, `sets --log, which Atlas refuses together with the ${FORMAT_ARGUMENT} the action passes`, 'remove --log from migrate-args');
+            continue;
+        }
+        if (flag === '--dry-run') {
+            fail(flag, "sets --dry-run, which the action sets itself in mode 'plan'", "remove --dry-run from migrate-args and set input 'mode' to 'plan': it runs migrate apply --dry-run once and changes nothing");
+            continue;
+        }
+        if (flag === '--var') {
+            for (const name of varNames(value)) {
+                const key = `--var ${name}`;
+                if (typed.varNames.has(name)) {
+                    fail(key, `sets --var ${name}, and input 'vars' sets "${name}" too`, `remove --var ${name} from migrate-args and keep the line in input 'vars'`);
+                }
+                else if (seen.has(key)) {
+                    fail(key, `sets --var ${name} twice`, 'give each variable once: Atlas would pass both values as a list');
+                }
+                seen.add(key);
+            }
+            if (value !== undefined && (0, url_password_1.redactPasswordsInText)(value) !== value) {
+                fail(`${flag} password`, 'sets a --var whose value holds a password (value hidden), which would be in the task definition in plain text', `pass the database URL through input 'database-url-secret' (read it with getenv("DATABASE_URL")), or read the secret in atlas.hcl with a data "runtimevar" block`);
+            }
+            continue;
+        }
+        const input = exports.TYPED_FLAG_INPUTS[flag];
+        if (input !== undefined && typed.inputs.has(input)) {
+            fail(flag, `sets ${flag}, and input '${input}' sets it too`, `remove ${flag} from migrate-args and keep input '${input}'`);
+        }
+        else if (seen.has(flag)) {
+            fail(flag, `sets ${flag} twice`, BOOLEAN_FLAGS.has(flag) ? 'give it once' : 'give it once: Atlas keeps only the last value');
+        }
+        seen.add(flag);
+    }
+    return problems;
+}
+
+
+/***/ }),
+
 /***/ 3718:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
@@ -75357,6 +76390,9 @@ const shell_quote_1 = __nccwpck_require__(6591);
 const errors_1 = __nccwpck_require__(3916);
 const url_password_1 = __nccwpck_require__(4784);
 const reference_1 = __nccwpck_require__(9310);
+const atlas_options_1 = __nccwpck_require__(6673);
+const migrate_args_1 = __nccwpck_require__(4500);
+const shown_1 = __nccwpck_require__(492);
 exports.INPUT_NAMES = [
     'cluster',
     'service',
@@ -75372,6 +76408,13 @@ exports.INPUT_NAMES = [
     'database-url-secret',
     'lock-timeout',
     'migrate-args',
+    'baseline',
+    'allow-dirty',
+    'exec-order',
+    'tx-mode',
+    'revisions-schema',
+    'to-version',
+    'vars',
     'wait-for-service-stability',
     'wait-timeout-minutes',
     'poll-interval-seconds',
@@ -75416,10 +76459,6 @@ class Collector {
         return undefined;
     }
 }
-/** Quotes a user value for an error message; long values are cut so the message stays readable. */
-function shown(value) {
-    return JSON.stringify(value.length > 120 ? `${value.slice(0, 117)}...` : value);
-}
 function parseBoolean(raw, name, fallback, c) {
     const value = raw[name] ?? '';
     if (value === '')
@@ -75428,7 +76467,7 @@ function parseBoolean(raw, name, fallback, c) {
         return true;
     if (YAML_FALSE.includes(value))
         return false;
-    c.fail(name, `${shown(value)} is not a boolean`, "use 'true' or 'false'");
+    c.fail(name, `${(0, shown_1.shown)(value)} is not a boolean`, "use 'true' or 'false'");
     return fallback;
 }
 /** Resolves a path input against the workspace and insists that it stays inside it. */
@@ -75436,14 +76475,14 @@ function workspacePath(name, value, workspace, c) {
     const absolute = path.resolve(workspace, value);
     const relative = path.relative(workspace, absolute);
     if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) {
-        return c.fail(name, `${shown(value)} is not inside the repository (${workspace})`, 'give a path relative to the repository root, e.g. the default');
+        return c.fail(name, `${(0, shown_1.shown)(value)} is not inside the repository (${workspace})`, 'give a path relative to the repository root, e.g. the default');
     }
     return relative.split(path.sep).join('/');
 }
 function parseCluster(raw, c) {
     const value = raw.cluster || exports.DEFAULTS.cluster;
     if (!NAME_RE.test(value) && !CLUSTER_ARN_RE.test(value)) {
-        c.fail('cluster', `${shown(value)} is neither a cluster name nor a cluster ARN`, 'use the cluster name (letters, digits, - and _) or arn:aws:ecs:<region>:<account>:cluster/<name>');
+        c.fail('cluster', `${(0, shown_1.shown)(value)} is neither a cluster name nor a cluster ARN`, 'use the cluster name (letters, digits, - and _) or arn:aws:ecs:<region>:<account>:cluster/<name>');
     }
     return value;
 }
@@ -75452,7 +76491,7 @@ function parseService(raw, c) {
     if (!value)
         return undefined;
     if (!NAME_RE.test(value) && !SERVICE_ARN_RE.test(value)) {
-        return c.fail('service', `${shown(value)} is neither a service name nor a service ARN`, 'use the service name (letters, digits, - and _) or its ARN');
+        return c.fail('service', `${(0, shown_1.shown)(value)} is neither a service name nor a service ARN`, 'use the service name (letters, digits, - and _) or its ARN');
     }
     return value;
 }
@@ -75463,7 +76502,7 @@ function parseTaskDefinition(raw, ctx, c) {
     if (value.startsWith('arn:')) {
         if (TASK_DEFINITION_ARN_RE.test(value))
             return { kind: 'arn', arn: value };
-        return c.fail('task-definition', `${shown(value)} is not a task definition ARN`, 'use arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>, a family, family:revision or a JSON file');
+        return c.fail('task-definition', `${(0, shown_1.shown)(value)} is not a task definition ARN`, 'use arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>, a family, family:revision or a JSON file');
     }
     const absolute = path.resolve(ctx.workspace, value);
     if (ctx.isFile(absolute))
@@ -75478,7 +76517,7 @@ function parseTaskDefinition(raw, ctx, c) {
     }
     if (NAME_RE.test(value))
         return { kind: 'family', family: value };
-    return c.fail('task-definition', `${shown(value)} is not an existing file, a family, family:revision or an ARN`, 'check the path (relative to the repository root) or the task definition name');
+    return c.fail('task-definition', `${(0, shown_1.shown)(value)} is not an existing file, a family, family:revision or an ARN`, 'check the path (relative to the repository root) or the task definition name');
 }
 function parseBaseImage(raw, ctx, c) {
     const value = raw['atlas-image'] || exports.DEFAULTS.atlasImage;
@@ -75491,22 +76530,22 @@ function parseBaseImage(raw, ctx, c) {
             tag = layoutPath.slice(colon + 1);
             layoutPath = layoutPath.slice(0, colon);
             if (!reference_1.TAG_RE.test(tag)) {
-                return c.fail('atlas-image', `${shown(tag)} is not a valid tag`, 'use oci-layout://<dir>[:<tag>]');
+                return c.fail('atlas-image', `${(0, shown_1.shown)(tag)} is not a valid tag`, 'use oci-layout://<dir>[:<tag>]');
             }
         }
         if (layoutPath === '') {
-            return c.fail('atlas-image', `${shown(value)} names no directory`, 'use oci-layout://<dir>[:<tag>]');
+            return c.fail('atlas-image', `${(0, shown_1.shown)(value)} names no directory`, 'use oci-layout://<dir>[:<tag>]');
         }
         const absolute = path.resolve(ctx.workspace, layoutPath);
         // Every OCI image layout has this marker file; checked here so a wrong path is reported with
         // the other inputs, before any AWS call.
         if (!ctx.isFile(path.join(absolute, 'oci-layout'))) {
-            return c.fail('atlas-image', `${shown(value)}: ${absolute} is not an OCI image layout (it has no oci-layout file)`, 'point it at an OCI image layout directory, relative to the repository root (e.g. made by `skopeo copy docker://arigaio/atlas:latest oci:<dir>:latest`), or use a registry reference such as arigaio/atlas:latest');
+            return c.fail('atlas-image', `${(0, shown_1.shown)(value)}: ${absolute} is not an OCI image layout (it has no oci-layout file)`, 'point it at an OCI image layout directory, relative to the repository root (e.g. made by `skopeo copy docker://arigaio/atlas:latest oci:<dir>:latest`), or use a registry reference such as arigaio/atlas:latest');
         }
         return { kind: 'oci-layout', path: absolute, ...(tag ? { tag } : {}) };
     }
     if (!(0, reference_1.parseImageReference)(value)) {
-        return c.fail('atlas-image', `${shown(value)} is not an image reference`, 'use e.g. arigaio/atlas:latest, <registry>/<repository>[:tag][@sha256:...], or oci-layout://<dir>[:<tag>]');
+        return c.fail('atlas-image', `${(0, shown_1.shown)(value)} is not an image reference`, 'use e.g. arigaio/atlas:latest, <registry>/<repository>[:tag][@sha256:...], or oci-layout://<dir>[:<tag>]');
     }
     return { kind: 'registry', reference: value };
 }
@@ -75516,17 +76555,17 @@ function parseImageRepository(raw, c) {
         return undefined;
     const parsed = (0, reference_1.parseRepository)(value);
     if (!parsed) {
-        return c.fail('image-repository', `${shown(value)} is not a repository`, 'use <account>.dkr.ecr.<region>.amazonaws.com/<name> or <host>[:<port>]/<path>, without a tag or digest');
+        return c.fail('image-repository', `${(0, shown_1.shown)(value)} is not a repository`, 'use <account>.dkr.ecr.<region>.amazonaws.com/<name> or <host>[:<port>]/<path>, without a tag or digest');
     }
     if (value.startsWith('http://') || value.startsWith('https://')) {
-        return c.fail('image-repository', `${shown(value)} has a URL scheme`, 'drop http:// or https://');
+        return c.fail('image-repository', `${(0, shown_1.shown)(value)} has a URL scheme`, 'drop http:// or https://');
     }
     return `${parsed.registry}/${parsed.repository}`;
 }
 function parseName(raw, name, fallback, c) {
     const value = raw[name] || fallback;
     if (!NAME_RE.test(value)) {
-        c.fail(name, `${shown(value)} is not a valid container name`, 'use up to 255 letters, digits, - and _');
+        c.fail(name, `${(0, shown_1.shown)(value)} is not a valid container name`, 'use up to 255 letters, digits, - and _');
     }
     return value;
 }
@@ -75539,18 +76578,18 @@ function parseAppContainers(raw, migrationContainer, c) {
         .map((name) => name.trim())
         .filter((name) => name !== '');
     if (names.length === 0) {
-        return c.fail('app-containers', `${shown(value)} lists no container`, 'list container names separated by commas, or leave it empty');
+        return c.fail('app-containers', `${(0, shown_1.shown)(value)} lists no container`, 'list container names separated by commas, or leave it empty');
     }
     const seen = new Set();
     for (const name of names) {
         if (!NAME_RE.test(name)) {
-            c.fail('app-containers', `${shown(name)} is not a valid container name`, 'use names of containers in the task definition');
+            c.fail('app-containers', `${(0, shown_1.shown)(name)} is not a valid container name`, 'use names of containers in the task definition');
         }
         else if (name === migrationContainer) {
-            c.fail('app-containers', `lists ${shown(name)}, which is the migration container ('container-name')`, 'remove it from app-containers or choose another container-name');
+            c.fail('app-containers', `lists ${(0, shown_1.shown)(name)}, which is the migration container ('container-name')`, 'remove it from app-containers or choose another container-name');
         }
         else if (seen.has(name)) {
-            c.fail('app-containers', `lists ${shown(name)} twice`, 'list each container once');
+            c.fail('app-containers', `lists ${(0, shown_1.shown)(name)} twice`, 'list each container once');
         }
         seen.add(name);
     }
@@ -75577,12 +76616,12 @@ function parseSecret(raw, c) {
         // The database URL or DSN itself: never echo it.
         return c.fail('database-url-secret', 'looks like a database URL or connection string, not a secret name (value hidden)', 'store the URL in Secrets Manager and give the secret name or ARN here; rotate the credential if it was committed');
     }
-    return c.fail('database-url-secret', `${shown(value)} is neither a Secrets Manager secret name nor an ARN`, 'use the secret name, its ARN, or ARN:json-key:: for a key of a JSON secret');
+    return c.fail('database-url-secret', `${(0, shown_1.shown)(value)} is neither a Secrets Manager secret name nor an ARN`, 'use the secret name, its ARN, or ARN:json-key:: for a key of a JSON secret');
 }
 function parseLockTimeout(raw, c) {
     const value = raw['lock-timeout'] || exports.DEFAULTS.lockTimeout;
     if (!GO_DURATION_RE.test(value) || !/[1-9]/.test(value)) {
-        c.fail('lock-timeout', `${shown(value)} is not a positive duration`, 'use a Go duration such as 10m, 90s or 1h30m');
+        c.fail('lock-timeout', `${(0, shown_1.shown)(value)} is not a positive duration`, 'use a Go duration such as 10m, 90s or 1h30m');
     }
     return value;
 }
@@ -75594,7 +76633,7 @@ function parseMigrateArgs(raw, c) {
     const args = [];
     for (const token of tokens) {
         if (typeof token !== 'string') {
-            c.fail('migrate-args', `${shown(value)} contains shell syntax (operators, globs or comments)`, 'give plain arguments, quoted where they contain spaces');
+            c.fail('migrate-args', `${(0, shown_1.shown)(value)} contains shell syntax (operators, globs or comments)`, 'give plain arguments, quoted where they contain spaces');
             return [];
         }
         args.push(token);
@@ -75621,7 +76660,7 @@ function parseWaitTimeout(raw, c) {
     const minutes = Number(value);
     // Fractions are allowed (0.5 = 30 s): a short bound is what a test of the timeout path needs.
     if (!/^\d+(\.\d+)?$/.test(value) || minutes <= 0 || minutes > exports.DEFAULTS.maxWaitTimeoutMinutes) {
-        c.fail('wait-timeout-minutes', `${shown(value)} is not a number of minutes above 0 and up to ${exports.DEFAULTS.maxWaitTimeoutMinutes}`, 'use e.g. 30');
+        c.fail('wait-timeout-minutes', `${(0, shown_1.shown)(value)} is not a number of minutes above 0 and up to ${exports.DEFAULTS.maxWaitTimeoutMinutes}`, 'use e.g. 30');
         return exports.DEFAULTS.waitTimeoutMinutes;
     }
     return Number(value);
@@ -75632,7 +76671,7 @@ function parsePollInterval(raw, c) {
         return exports.DEFAULTS.pollIntervalSeconds;
     const seconds = Number(value);
     if (!/^\d+(\.\d+)?$/.test(value) || seconds <= 0 || seconds > exports.DEFAULTS.maxPollIntervalSeconds) {
-        c.fail('poll-interval-seconds', `${shown(value)} is not a number of seconds above 0 and up to ${exports.DEFAULTS.maxPollIntervalSeconds}`, `use e.g. ${exports.DEFAULTS.pollIntervalSeconds}`);
+        c.fail('poll-interval-seconds', `${(0, shown_1.shown)(value)} is not a number of seconds above 0 and up to ${exports.DEFAULTS.maxPollIntervalSeconds}`, `use e.g. ${exports.DEFAULTS.pollIntervalSeconds}`);
         return exports.DEFAULTS.pollIntervalSeconds;
     }
     return seconds;
@@ -75651,16 +76690,16 @@ function parseImages(raw, migrationContainer, c) {
         const container = eq > 0 ? text.slice(0, eq).trim() : '';
         const image = eq > 0 ? text.slice(eq + 1).trim() : '';
         if (!NAME_RE.test(container) || image === '') {
-            c.fail('images', `${where} ${shown(text)} is not container=image`, 'write one container=image pair per line, e.g. app=123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v2');
+            c.fail('images', `${where} ${(0, shown_1.shown)(text)} is not container=image`, 'write one container=image pair per line, e.g. app=123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v2');
         }
         else if (!(0, reference_1.parseImageReference)(image)) {
-            c.fail('images', `${where}: ${shown(image)} is not an image reference`, 'use <registry>/<repository>[:tag][@sha256:...]');
+            c.fail('images', `${where}: ${(0, shown_1.shown)(image)} is not an image reference`, 'use <registry>/<repository>[:tag][@sha256:...]');
         }
         else if (container === migrationContainer) {
-            c.fail('images', `${where} sets the migration container ${shown(container)}`, 'the action builds that image itself; remove the line');
+            c.fail('images', `${where} sets the migration container ${(0, shown_1.shown)(container)}`, 'the action builds that image itself; remove the line');
         }
         else if (overrides.some((o) => o.container === container)) {
-            c.fail('images', `${where} sets ${shown(container)} a second time`, 'give each container once');
+            c.fail('images', `${where} sets ${(0, shown_1.shown)(container)} a second time`, 'give each container once');
         }
         else {
             overrides.push({ container, image });
@@ -75670,15 +76709,15 @@ function parseImages(raw, migrationContainer, c) {
 }
 function parseMode(raw, c) {
     const value = raw.mode || 'sidecar';
-    if (value === 'sidecar' || value === 'run-task')
+    if (value === 'sidecar' || value === 'run-task' || value === 'plan')
         return value;
-    c.fail('mode', `${shown(value)} is not a mode`, "use 'sidecar' or 'run-task'");
+    c.fail('mode', `${(0, shown_1.shown)(value)} is not a mode`, "use 'sidecar' or 'run-task' to deploy, or 'plan' to report what a deploy would apply");
     return 'sidecar';
 }
 function parseAtlasEnv(raw, c) {
     const value = raw['atlas-env'] || exports.DEFAULTS.atlasEnv;
     if (!/^[A-Za-z0-9_.-]{1,128}$/.test(value)) {
-        c.fail('atlas-env', `${shown(value)} is not an env name`, 'use the label of an env block in atlas.hcl, e.g. deploy');
+        c.fail('atlas-env', `${(0, shown_1.shown)(value)} is not an env name`, 'use the label of an env block in atlas.hcl, e.g. deploy');
     }
     return value;
 }
@@ -75691,7 +76730,7 @@ function parseInputs(raw, ctx) {
     const imageRepository = parseImageRepository(raw, c);
     const imageTag = raw['image-tag'] || undefined;
     if (imageTag !== undefined && !reference_1.TAG_RE.test(imageTag)) {
-        c.fail('image-tag', `${shown(imageTag)} is not a valid tag`, 'use up to 128 letters, digits, _, . and -, not starting with . or -');
+        c.fail('image-tag', `${(0, shown_1.shown)(imageTag)} is not a valid tag`, 'use up to 128 letters, digits, _, . and -, not starting with . or -');
     }
     const migrationsDir = workspacePath('migrations-dir', raw['migrations-dir'] || exports.DEFAULTS.migrationsDir, ctx.workspace, c);
     const atlasConfig = workspacePath('atlas-config', raw['atlas-config'] || exports.DEFAULTS.atlasConfig, ctx.workspace, c);
@@ -75714,6 +76753,13 @@ function parseInputs(raw, ctx) {
         databaseUrlSecret: parseSecret(raw, c),
         lockTimeout: parseLockTimeout(raw, c),
         migrateArgs: parseMigrateArgs(raw, c),
+        baseline: (0, atlas_options_1.parseVersion)(raw, 'baseline', c),
+        allowDirty: parseBoolean(raw, 'allow-dirty', false, c),
+        execOrder: (0, atlas_options_1.parseExecOrder)(raw, c),
+        txMode: (0, atlas_options_1.parseTxMode)(raw, c),
+        revisionsSchema: (0, atlas_options_1.parseRevisionsSchema)(raw, c),
+        toVersion: (0, atlas_options_1.parseVersion)(raw, 'to-version', c),
+        vars: (0, atlas_options_1.parseVars)(raw, c),
         waitForServiceStability: parseBoolean(raw, 'wait-for-service-stability', true, c),
         waitTimeoutMinutes: parseWaitTimeout(raw, c),
         pollIntervalSeconds: parsePollInterval(raw, c),
@@ -75724,6 +76770,7 @@ function parseInputs(raw, ctx) {
         dryRun,
     };
     checkCombinations(raw, settings, c);
+    checkAtlasOptions(raw, settings, c);
     if (c.errors.length > 0)
         throw new errors_1.ValidationErrors(c.errors);
     return Object.freeze(settings);
@@ -75741,10 +76788,45 @@ function checkCombinations(raw, s, c) {
     }
     if (s.dryRun && raw['task-definition'] && !fromFile && s.taskDefinition.kind !== 'service') {
         // A dry run must not call AWS; reading a named revision would need DescribeTaskDefinition.
-        c.fail('task-definition', `${shown(raw['task-definition'])} is not a file, and a dry run makes no AWS call`, 'give the task definition as a JSON file (aws ecs describe-task-definition --task-definition <name> > td.json)');
+        c.fail('task-definition', `${(0, shown_1.shown)(raw['task-definition'])} is not a file, and a dry run makes no AWS call`, 'give the task definition as a JSON file (aws ecs describe-task-definition --task-definition <name> > td.json)');
     }
     if (s.dryRun && !raw['task-definition']) {
         c.fail('task-definition', 'is required in a dry run, which makes no AWS call', 'give the task definition as a JSON file (aws ecs describe-task-definition --task-definition <name> > td.json)');
+    }
+}
+/** Typed inputs given as set: a clash with migrate-args is real even when the value is not valid. */
+const TYPED_VALUE_INPUTS = [
+    'baseline',
+    'exec-order',
+    'tx-mode',
+    'revisions-schema',
+    'to-version',
+];
+/** The typed Atlas options against each other and against migrate-args. */
+function checkAtlasOptions(raw, s, c) {
+    const typed = new Set(TYPED_VALUE_INPUTS.filter((name) => raw[name]));
+    if (s.allowDirty)
+        typed.add('allow-dirty');
+    for (const problem of (0, migrate_args_1.migrateArgsConflicts)(s.migrateArgs, {
+        inputs: typed,
+        varNames: new Set(s.vars.map((v) => v.name)),
+    })) {
+        c.fail('migrate-args', problem.problem, problem.fix);
+    }
+    // Atlas: "baseline and allow-dirty are mutually exclusive". A clash of a typed input with the
+    // same flag in migrate-args is reported above; this is the pair across the two flags.
+    const baseline = raw.baseline
+        ? `input 'baseline' (${(0, shown_1.shown)(raw.baseline)})`
+        : s.migrateArgs.some((a) => a === '--baseline' || a.startsWith('--baseline='))
+            ? '--baseline in migrate-args'
+            : undefined;
+    const dirty = s.allowDirty
+        ? "input 'allow-dirty' (true)"
+        : (0, migrate_args_1.setsBooleanFlag)(s.migrateArgs, '--allow-dirty')
+            ? '--allow-dirty in migrate-args'
+            : undefined;
+    if (baseline !== undefined && dirty !== undefined) {
+        c.fail(raw.baseline ? 'baseline' : s.allowDirty ? 'allow-dirty' : 'migrate-args', `${baseline} is set together with ${dirty}, which Atlas refuses: baseline and allow-dirty are mutually exclusive`, "keep 'baseline' when the database already has the schema up to that version (its first deploy starts after it), or 'allow-dirty' when it holds other objects and every file is to be applied; remove the other");
     }
 }
 
@@ -75810,6 +76892,36 @@ function readInputs(env = process.env) {
             }
         },
     });
+}
+
+
+/***/ }),
+
+/***/ 900:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+// The typed, validated configuration of one run. Built once by inputs/parse.ts; read everywhere else.
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.TX_MODES = exports.EXEC_ORDERS = void 0;
+exports.EXEC_ORDERS = ['linear', 'linear-skip', 'non-linear'];
+exports.TX_MODES = ['file', 'all', 'none'];
+
+
+/***/ }),
+
+/***/ 492:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+// How a user's value appears in a message.
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.shown = shown;
+/** Quotes a user value for an error message; long values are cut so the message stays readable. */
+function shown(value) {
+    return JSON.stringify(value.length > 120 ? `${value.slice(0, 117)}...` : value);
 }
 
 
@@ -75950,6 +77062,7 @@ exports.inspectAtlasConfig = inspectAtlasConfig;
 const node_path_1 = __nccwpck_require__(6760);
 const errors_1 = __nccwpck_require__(3916);
 const atlas_env_1 = __nccwpck_require__(7460);
+const atlas_vars_1 = __nccwpck_require__(4893);
 const env_migration_1 = __nccwpck_require__(8467);
 const hcl_outline_1 = __nccwpck_require__(7053);
 const hcl_syntax_1 = __nccwpck_require__(8292);
@@ -75960,10 +77073,13 @@ async function inspectAtlasConfig(text, opts) {
         return { problems: syntax, warnings: [] };
     const root = (0, hcl_outline_1.outlineHcl)(text);
     const warnings = (0, password_warnings_1.passwordWarnings)(root, opts.file);
+    const varProblems = (0, atlas_vars_1.undeclaredVarProblems)(root, opts.file, opts.vars ?? []);
+    const inputProblems = varProblems.length > 0 ? { inputProblems: varProblems } : {};
     const envs = await (0, atlas_env_1.selectEnvBlocks)(root, opts.env);
     if (envs.selected.length === 0) {
         return {
             problems: [missingEnv(opts, envs.namesPresent, envs.ignoredUnlabeled.length)],
+            ...inputProblems,
             warnings,
         };
     }
@@ -75972,6 +77088,7 @@ async function inspectAtlasConfig(text, opts) {
     const first = results[0];
     return {
         problems: results.flatMap((r) => r.problems),
+        ...inputProblems,
         warnings: [...warnings, ...results.flatMap((r) => r.warnings)],
         ...(first.migrationDir === undefined ? {} : { migrationDir: first.migrationDir }),
         ...(first.dirFormat === undefined ? {} : { dirFormat: first.dirFormat }),
@@ -76127,6 +77244,77 @@ function verifyAtlasSum(files, sumText, sumPath) {
         ];
     }
     return [];
+}
+
+
+/***/ }),
+
+/***/ 4893:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.declaredVariables = declaredVariables;
+exports.undeclaredVarProblems = undeclaredVarProblems;
+// Input variables of atlas.hcl: the top-level `variable "name" { type = ... default = ... }`
+// blocks Atlas fills from `--var name=value`. Atlas ignores a --var no block declares, so a typo in
+// input 'vars' would silently leave the variable at its default; this finds it before anything runs.
+const errors_1 = __nccwpck_require__(3916);
+/** The `variable` blocks at the top level of the file, in file order. */
+function declaredVariables(root) {
+    return root.blocks
+        .filter((block) => block.type === 'variable' && block.labels.length === 1)
+        .map((block) => ({ name: block.labels[0], line: block.line }));
+}
+/** One problem (naming input 'vars') for each given name that `file` declares no variable for. */
+function undeclaredVarProblems(root, file, given) {
+    const declared = declaredVariables(root);
+    const names = new Set(declared.map((v) => v.name));
+    const list = declared.map((v) => `"${v.name}" on line ${v.line}`).join(', ');
+    return given
+        .filter((v) => !names.has(v.name))
+        .map((v) => {
+        const near = closest(v.name, declared);
+        const declaredText = declared.length === 0 ? 'it declares no variable' : `its variables: ${list}`;
+        const declare = `declare it in ${file} (variable "${v.name}" { type = string })`;
+        return new errors_1.InputError('vars', `line ${v.line} sets "${v.name}", but ${file} declares no variable "${v.name}" (${declaredText}), and Atlas ignores a value no variable block takes`, near !== undefined
+            ? `use "${near.name}" (declared on line ${near.line}), or ${declare}`
+            : declared.length > 0
+                ? `use one of the declared names, ${declare}, or remove the line`
+                : `${declare}, or remove the line`);
+    });
+}
+/** The declared variable a typo most likely meant: same letters ignoring case, or 1-2 edits away. */
+function closest(name, declared) {
+    let best;
+    let bestDistance = Math.min(2, Math.floor(name.length / 3));
+    for (const candidate of declared) {
+        if (candidate.name.toLowerCase() === name.toLowerCase())
+            return candidate;
+        const distance = editDistance(name, candidate.name);
+        if (distance <= bestDistance) {
+            if (best === undefined || distance < bestDistance)
+                best = candidate;
+            bestDistance = distance;
+        }
+    }
+    return best;
+}
+/** Levenshtein distance, with a transposition counted as one edit. */
+function editDistance(a, b) {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+    for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            let value = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+                value = Math.min(value, d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = value;
+        }
+    }
+    return d[a.length][b.length];
 }
 
 
@@ -76312,6 +77500,42 @@ function formatValue(attr) {
 function normalizeDir(dir) {
     const normalized = node_path_1.posix.normalize(dir);
     return normalized.length > 1 && normalized.endsWith('/') ? normalized.slice(0, -1) : normalized;
+}
+
+
+/***/ }),
+
+/***/ 9802:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.directiveWarnings = directiveWarnings;
+const DIRECTIVE = /^--\s*atlas:txmode\b.*$/;
+const COMMENT = /^\s*(--|#)/;
+/** Warnings for a migration file's txmode directive that Atlas would not read. */
+function directiveWarnings(file, head) {
+    const lines = head.split(/\r?\n/);
+    const warnings = [];
+    for (let i = 0; i < lines.length; i++) {
+        const line = lines[i];
+        if (!COMMENT.test(line))
+            break; // past the header: directives below it are never read
+        if (!DIRECTIVE.test(line.trim()))
+            continue;
+        let end = i + 1;
+        while (end < lines.length && COMMENT.test(lines[end]))
+            end++;
+        const next = lines[end];
+        if (next !== undefined && next.trim() !== '') {
+            warnings.push({
+                location: { file, line: i + 1 },
+                message: `"${line.trim()}" is followed by a statement, not by an empty line, so Atlas takes it for that statement's comment and ignores it (the file runs with the default transaction mode). Fix: put an empty line after the directive`,
+            });
+        }
+    }
+    return warnings;
 }
 
 
@@ -77195,6 +78419,297 @@ function firstOf(text, from, characters) {
         if (characters.includes(text[i]))
             return i;
     return text.length;
+}
+
+
+/***/ }),
+
+/***/ 6544:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.renderCurrent = exports.planRevisions = exports.MODES = void 0;
+const plan_1 = __nccwpck_require__(2317);
+const run_task_1 = __nccwpck_require__(3091);
+const sidecar_1 = __nccwpck_require__(7215);
+exports.MODES = {
+    sidecar: sidecar_1.sidecarMode,
+    'run-task': run_task_1.runTaskMode,
+    plan: plan_1.planMode,
+};
+var revisions_1 = __nccwpck_require__(5242);
+Object.defineProperty(exports, "planRevisions", ({ enumerable: true, get: function () { return revisions_1.planRevisions; } }));
+Object.defineProperty(exports, "renderCurrent", ({ enumerable: true, get: function () { return revisions_1.renderCurrent; } }));
+
+
+/***/ }),
+
+/***/ 7987:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.migrateOnce = migrateOnce;
+// run-task and plan: register the migration-only task definition and run it once in the
+// service's network. Never touches the service.
+const deploy_1 = __nccwpck_require__(4592);
+const run_task_1 = __nccwpck_require__(4902);
+async function migrateOnce(settings, preflight, migrationTask, deps, what = 'Run the migration task') {
+    const registered = await (0, deploy_1.registerTaskDefinition)(deps.ecs, migrationTask);
+    deps.io.info(`Registered the migration task definition ${registered.taskDefinitionArn}`);
+    return deps.io.group(what, () => (0, run_task_1.runMigrationTask)({
+        preflight,
+        taskDefinition: {
+            taskDefinitionArn: registered.taskDefinitionArn,
+            taskDefinition: migrationTask,
+        },
+        containerName: settings.containerName,
+    }, deps, {
+        pollIntervalMs: settings.pollIntervalSeconds * 1000,
+        timeoutMs: settings.waitTimeoutMinutes * 60 * 1000,
+    }));
+}
+
+
+/***/ }),
+
+/***/ 2317:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.planMode = void 0;
+// Mode plan: `migrate apply --dry-run` once, in a standalone task with the service's network,
+// secrets and roles: what a deploy would apply, from inside the VPC the database is in. Registers
+// the migration-only task definition and nothing else; the service is never updated. The step
+// fails only when the dry run did (Atlas's error), whatever is pending.
+const migration_facts_1 = __nccwpck_require__(9240);
+const migration_outputs_1 = __nccwpck_require__(5249);
+const render_plan_summary_1 = __nccwpck_require__(9631);
+const migrate_once_1 = __nccwpck_require__(7987);
+exports.planMode = {
+    async run(context) {
+        const { settings, preflight, revisions, deps } = context;
+        const outcome = await (0, migrate_once_1.migrateOnce)(settings, preflight, revisions.migrationTask, deps, 'Run the migration task with --dry-run');
+        const migration = 'migration' in outcome ? outcome.migration : undefined;
+        const failed = outcome.status !== 'succeeded';
+        const facts = (0, migration_facts_1.migrationSectionFacts)(migration, 'plan', {
+            settings,
+            ...(outcome.status === 'failed' && outcome.kind !== 'not-started'
+                ? { errorLines: outcome.errorLines }
+                : {}),
+        });
+        return {
+            outputs: {
+                'task-definition-arn': outcome.taskDefinitionArn,
+                // Nothing was migrated: a plan only says what would be.
+                'migration-status': failed ? 'failed' : 'skipped',
+                ...(0, migration_outputs_1.migrationOutputs)(migration, 'plan'),
+            },
+            summary: (0, render_plan_summary_1.renderPlanSummary)({
+                service: preflight.serviceName,
+                image: context.image,
+                outcome,
+                command: revisions.migrationTask.containerDefinitions[0]?.command ?? [],
+                ...(facts ? { migration: facts } : {}),
+            }),
+            ...(failed ? { error: (0, migration_facts_1.withHint)(new Error(outcome.message), facts) } : {}),
+        };
+    },
+};
+
+
+/***/ }),
+
+/***/ 5242:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.planRevisions = planRevisions;
+exports.renderCurrent = renderCurrent;
+exports.unchangedRevision = unchangedRevision;
+const taskdef_1 = __nccwpck_require__(4608);
+const migration_task_1 = __nccwpck_require__(8231);
+function planRevisions(settings, described, patchOptions, image) {
+    if (settings.mode === 'sidecar') {
+        return { service: (0, taskdef_1.patchTaskDefinition)(described, { ...patchOptions, image }) };
+    }
+    const migrationTask = (0, migration_task_1.buildMigrationTaskDefinition)(described, {
+        containerName: settings.containerName,
+        image,
+        command: patchOptions.command,
+        ...(patchOptions.databaseUrlSecret
+            ? { databaseUrlSecret: patchOptions.databaseUrlSecret }
+            : {}),
+        ...(patchOptions.source ? { source: patchOptions.source } : {}),
+    });
+    if (settings.mode === 'plan')
+        return { migrationTask };
+    return {
+        service: (0, migration_task_1.removeMigrationContainer)(described, settings.containerName, settings.images, patchOptions.source),
+        migrationTask,
+    };
+}
+/** The task definition as it is now, in the form it is registered in, for the diff. */
+function renderCurrent(described) {
+    return (0, taskdef_1.renderTaskDefinition)({
+        ...(0, taskdef_1.stripReadOnly)(described.taskDefinition),
+        ...(described.tags && described.tags.length > 0 ? { tags: described.tags } : {}),
+    });
+}
+/**
+ * A registered revision that already is exactly what this run would register (a re-run, or the
+ * same artefact promoted from staging: the image digest is reproducible, and patching is
+ * idempotent), so the service is pointed at it instead of registering a copy. A file's
+ * taskDefinitionArn may not describe what the file now says, so a file never qualifies.
+ */
+function unchangedRevision(settings, described, rendered, revisions) {
+    if (settings.taskDefinition.kind === 'file')
+        return undefined;
+    const arn = described.taskDefinition.taskDefinitionArn;
+    if (revisions.migrationTask || typeof arn !== 'string')
+        return undefined;
+    return rendered === renderCurrent(described)
+        ? { taskDefinitionArn: arn, taskDefinition: described.taskDefinition }
+        : undefined;
+}
+
+
+/***/ }),
+
+/***/ 3091:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.runTaskMode = void 0;
+// Mode run-task: the migration runs once in a standalone task in the service's network; the
+// service is updated (to a revision without the migration container) only when it succeeded.
+const run_deployment_1 = __nccwpck_require__(4640);
+const run_deployment_2 = __nccwpck_require__(4640);
+const migration_facts_1 = __nccwpck_require__(9240);
+const migration_outputs_1 = __nccwpck_require__(5249);
+const render_deploy_summary_1 = __nccwpck_require__(4303);
+const migrate_once_1 = __nccwpck_require__(7987);
+const sidecar_1 = __nccwpck_require__(7215);
+exports.runTaskMode = {
+    async run(context) {
+        const { settings, preflight, revisions, deps } = context;
+        const outcome = await (0, migrate_once_1.migrateOnce)(settings, preflight, revisions.migrationTask, deps);
+        const migration = 'migration' in outcome ? outcome.migration : undefined;
+        if (outcome.status !== 'succeeded') {
+            const facts = (0, migration_facts_1.migrationSectionFacts)(migration, 'apply', {
+                settings,
+                ...(outcome.status === 'failed' && outcome.kind !== 'not-started'
+                    ? { errorLines: outcome.errorLines }
+                    : {}),
+            });
+            return {
+                outputs: { 'migration-status': 'failed', ...(0, migration_outputs_1.migrationOutputs)(migration, 'apply') },
+                summary: (0, render_deploy_summary_1.renderMigrationTaskFailure)({
+                    service: preflight.serviceName,
+                    image: context.image,
+                    push: context.push,
+                    outcome,
+                    ...(facts ? { migration: facts } : {}),
+                }),
+                error: (0, migration_facts_1.withHint)(new Error(outcome.message), facts),
+            };
+        }
+        // The service's tasks hold no migration container: the task above decided the migration.
+        const report = {
+            ...(await (0, run_deployment_1.runDeployment)({ settings, preflight, taskDefinition: revisions.service, readMigrationReport: false }, deps)),
+            migrationStatus: 'succeeded',
+            migration: outcome.migration,
+        };
+        return {
+            outputs: { ...(0, run_deployment_2.deploymentOutputs)(report), ...(0, migration_outputs_1.migrationOutputs)(outcome.migration, 'apply') },
+            summary: (0, sidecar_1.deploySummary)(context, report, (0, sidecar_1.deployMigrationFacts)(context, report)),
+            ...(report.error ? { error: report.error } : {}),
+        };
+    },
+};
+
+
+/***/ }),
+
+/***/ 7215:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.sidecarMode = void 0;
+exports.deployMigrationFacts = deployMigrationFacts;
+exports.deploySummary = deploySummary;
+// Mode sidecar (the seed's pattern): the migration container runs in every task of the service's
+// new revision, before the app containers; the report that counts is the applying task's.
+const console_links_1 = __nccwpck_require__(7770);
+const run_deployment_1 = __nccwpck_require__(4640);
+const migration_facts_1 = __nccwpck_require__(9240);
+const migration_outputs_1 = __nccwpck_require__(5249);
+const render_deploy_summary_1 = __nccwpck_require__(4303);
+const revisions_1 = __nccwpck_require__(5242);
+exports.sidecarMode = {
+    async run(context) {
+        const { settings, preflight, revisions } = context;
+        const existing = (0, revisions_1.unchangedRevision)(settings, context.described, context.rendered, revisions);
+        const report = await (0, run_deployment_1.runDeployment)({
+            settings,
+            preflight,
+            taskDefinition: revisions.service,
+            ...(existing ? { existing } : {}),
+        }, context.deps);
+        const migration = deployMigrationFacts(context, report);
+        return {
+            outputs: { ...(0, run_deployment_1.deploymentOutputs)(report), ...(0, migration_outputs_1.migrationOutputs)(report.migration, 'apply') },
+            summary: deploySummary(context, report, migration),
+            ...(report.error ? { error: (0, migration_facts_1.withHint)(report.error, migration) } : {}),
+        };
+    },
+};
+/** What the summary shows of Atlas's report for a deploy that updated the service. */
+function deployMigrationFacts(context, report) {
+    const outcome = report.outcome;
+    const failed = outcome?.status === 'failed' && outcome.kind === 'migration' ? outcome : undefined;
+    return (0, migration_facts_1.migrationSectionFacts)(report.migration, 'apply', {
+        settings: context.settings,
+        ...(failed ? { errorLines: failed.errorLines } : {}),
+    });
+}
+/** The summary of a deploy that updated the service (sidecar, and run-task after its task). */
+function deploySummary(context, report, migration) {
+    return (0, render_deploy_summary_1.renderDeploySummary)({
+        image: context.image,
+        push: context.push,
+        service: context.preflight.serviceName,
+        cluster: context.preflight.cluster,
+        family: context.family,
+        taskDefinitionFile: context.taskDefinitionFile,
+        taskDefinitionDiff: context.taskDefinitionDiff,
+        report,
+        links: links(context, report),
+        ...(migration ? { migration } : {}),
+    });
+}
+function links(context, report) {
+    const outcome = report.outcome;
+    const migration = outcome?.status === 'failed' && outcome.kind === 'migration' ? outcome : undefined;
+    return (0, console_links_1.deploymentLinks)({
+        serviceArn: context.preflight.serviceArn,
+        cluster: context.preflight.cluster,
+        taskDefinitionArn: report.deployed.taskDefinitionArn,
+        previousTaskDefinitionArn: report.deployed.previousTaskDefinitionArn,
+        ...(migration ? { taskArn: migration.taskArn } : {}),
+        ...(migration?.logStream ? { logStream: migration.logStream } : {}),
+    });
 }
 
 
@@ -79505,6 +81020,100 @@ function reportFailure(io, error) {
 
 /***/ }),
 
+/***/ 9240:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.migrationSectionFacts = migrationSectionFacts;
+exports.withHint = withHint;
+// From what was read of the migration container's log to what the summary shows of it: Atlas's
+// report(s), where they came from, and a hint for a known Atlas error. Pure.
+const error_hints_1 = __nccwpck_require__(7362);
+const report_1 = __nccwpck_require__(3769);
+const log_stream_1 = __nccwpck_require__(7777);
+function migrationSectionFacts(read, kind, context) {
+    const errorLines = context.errorLines ?? [];
+    if (!read && errorLines.length === 0)
+        return undefined;
+    const reports = read?.reports ?? [];
+    const failure = reports.length > 0 ? (0, report_1.summariseReports)(reports).failed : undefined;
+    const errorText = failure?.text ?? errorLines[0]?.replace(/^Error:\s*/, '');
+    const hint = (errorText
+        ? (0, error_hints_1.atlasErrorHint)(errorText, {
+            lockTimeout: context.settings.lockTimeout,
+            mode: context.settings.mode,
+        })
+        : undefined) ?? statementHint(failure);
+    return {
+        kind,
+        targets: reports,
+        ...(read?.taskArn
+            ? { source: { taskId: (0, log_stream_1.taskIdOf)(read.taskArn), tasksRead: read.tasksRead } }
+            : {}),
+        ...(read?.problem ? { problem: read.problem } : {}),
+        ...(errorLines.length > 0 ? { errorLines } : {}),
+        ...(hint ? { hint } : {}),
+    };
+}
+/** A statement the database refused: no known Atlas error, but a known way forward. */
+function statementHint(failure) {
+    if (!failure?.file || !failure.statement)
+        return undefined;
+    return {
+        cause: `The database refused a statement of \`${failure.file}\`; the files before it are applied.`,
+        fix: `correct \`${failure.file}\` (or the data the statement meets), run \`atlas migrate hash\`, and deploy again: Atlas applies the files still pending. Never edit a file that is already applied: add a new one.`,
+    };
+}
+/** The step's error with the known cause and its fix first, where the annotation shows them. */
+function withHint(error, facts) {
+    const hint = facts?.hint;
+    if (!hint)
+        return error;
+    const hinted = new Error(`${hint.cause} Fix: ${hint.fix}\n${error.message}`);
+    hinted.name = error.name;
+    return hinted;
+}
+
+
+/***/ }),
+
+/***/ 5249:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.migrationOutputs = migrationOutputs;
+// The outputs read from Atlas's report: set in every mode and on failure too, empty when no report
+// was read. Pure.
+const report_1 = __nccwpck_require__(3769);
+function migrationOutputs(read, kind) {
+    const reports = read?.reports ?? [];
+    if (reports.length === 0) {
+        return {
+            'current-version': '',
+            'target-version': '',
+            'applied-count': kind === 'plan' ? '0' : '',
+            'pending-count': '',
+            'migration-report': '[]',
+        };
+    }
+    const summary = (0, report_1.summariseReports)(reports);
+    return {
+        'current-version': summary.currentVersion ?? '',
+        'target-version': summary.targetVersion ?? '',
+        // A dry run lists what it would apply under Applied: nothing was.
+        'applied-count': kind === 'plan' ? '0' : String(summary.appliedCount),
+        'pending-count': String(summary.pendingCount),
+        'migration-report': (0, report_1.migrationReportOutput)(reports),
+    };
+}
+
+
+/***/ }),
+
 /***/ 1307:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -79513,7 +81122,11 @@ function reportFailure(io, error) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.POLL_INTERVAL_SECONDS = void 0;
 exports.planDeploy = planDeploy;
+exports.describeAtlasOptions = describeAtlasOptions;
+// The AWS and registry calls a real run would make, in order, for the dry-run plan. Pure.
+const atlas_options_1 = __nccwpck_require__(6673);
 const reference_1 = __nccwpck_require__(9310);
+const command_1 = __nccwpck_require__(3009);
 exports.POLL_INTERVAL_SECONDS = 15;
 function planDeploy(settings, ctx) {
     const calls = [];
@@ -79573,7 +81186,7 @@ function planDeploy(settings, ctx) {
         call: 'PUT manifest',
         detail: `by digest, then tags ${ctx.tags.join(', ')}`,
     });
-    if (settings.mode === 'run-task') {
+    if (settings.mode === 'run-task' || settings.mode === 'plan') {
         calls.push({
             phase: 'migrate',
             call: 'ecs:RegisterTaskDefinition',
@@ -79584,12 +81197,17 @@ function planDeploy(settings, ctx) {
             call: 'ecs:RunTask',
             detail: "once, with the service's network configuration and launch type or capacity providers",
         });
+        calls.push(migrationStep(settings, 'in the migration container of that task'));
         calls.push({
             phase: 'migrate',
             call: 'ecs:DescribeTasks, logs:GetLogEvents',
-            detail: `every ${settings.pollIntervalSeconds} s until it stops; a non-zero exit stops the run before the service is touched`,
+            detail: settings.mode === 'plan'
+                ? `every ${settings.pollIntervalSeconds} s until it stops, then Atlas's report of what a deploy would apply; the service is never updated`
+                : `every ${settings.pollIntervalSeconds} s until it stops; a non-zero exit stops the run before the service is touched`,
         });
     }
+    if (settings.mode === 'plan')
+        return calls;
     calls.push({
         phase: 'deploy',
         call: 'ecs:RegisterTaskDefinition',
@@ -79602,6 +81220,9 @@ function planDeploy(settings, ctx) {
         call: 'ecs:UpdateService',
         detail: `${target}, the new revision${settings.forceNewDeployment ? ', forceNewDeployment' : ''}`,
     });
+    if (settings.mode !== 'run-task') {
+        calls.push(migrationStep(settings, `in the ${settings.containerName} container of each new task, before the app containers start`));
+    }
     if (settings.waitForServiceStability) {
         calls.push({
             phase: 'watch',
@@ -79623,6 +81244,56 @@ function planDeploy(settings, ctx) {
     }
     return calls;
 }
+/** The Atlas command the migration container runs, and what its typed options do. */
+function migrationStep(settings, where) {
+    const options = (0, command_1.migrationCommandOptions)(settings);
+    const command = (0, command_1.buildMigrationCommand)(options).map(displayArgument).join(' ');
+    const described = describeAtlasOptions(options);
+    return {
+        phase: 'migrate',
+        call: 'atlas migrate apply',
+        detail: `${where}: ${codeSpan(`atlas ${command}`)}${described.length > 0 ? `. Atlas options: ${described.join('; ')}` : ''}`,
+    };
+}
+/** The typed options in words, in the order the command passes them. */
+function describeAtlasOptions(options) {
+    const lines = [];
+    if (options.baseline) {
+        lines.push(`baseline ${options.baseline} (a database without revisions is taken to be at that version; only later files are applied)`);
+    }
+    if (options.allowDirty) {
+        lines.push('allow-dirty (a database that already holds other objects is migrated)');
+    }
+    if (options.execOrder) {
+        lines.push(`exec-order ${options.execOrder} (${atlas_options_1.EXEC_ORDER_MEANINGS[options.execOrder]})`);
+    }
+    if (options.txMode) {
+        lines.push(`tx-mode ${options.txMode} (${atlas_options_1.TX_MODE_MEANINGS[options.txMode]})`);
+    }
+    if (options.revisionsSchema) {
+        lines.push(`revisions-schema ${options.revisionsSchema} (where Atlas keeps its revisions table)`);
+    }
+    if (options.toVersion) {
+        lines.push(`to-version ${options.toVersion} (no file after that version is applied)`);
+    }
+    if (options.vars && options.vars.length > 0) {
+        lines.push(`vars ${options.vars.map((v) => `${v.name}=${v.value}`).join(', ')}`);
+    }
+    if (options.dryRun)
+        lines.push('dry run (Atlas reports what it would apply and executes nothing)');
+    return lines;
+}
+/**
+ * An argument as a shell would need it, for reading and copying: the container itself gets the
+ * argument list as is, with no shell and no quotes.
+ */
+function displayArgument(arg) {
+    return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+/** Markdown inline code that survives backticks in the text. */
+function codeSpan(text) {
+    return text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``;
+}
 
 
 /***/ }),
@@ -79635,6 +81306,7 @@ function planDeploy(settings, ctx) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.renderDeploySummary = renderDeploySummary;
 exports.renderMigrationTaskFailure = renderMigrationTaskFailure;
+const render_migration_1 = __nccwpck_require__(9637);
 const render_summary_1 = __nccwpck_require__(4377);
 const HEADLINES = {
     succeeded: '✅ Migration applied and the service is stable',
@@ -79663,12 +81335,15 @@ function renderDeploySummary(facts) {
     lines.push(`## Atlas ECS deploy: ${facts.service}`, '', `### ${headline}`, '');
     const outcome = report.outcome;
     if (outcome?.status === 'failed' && outcome.kind === 'migration') {
+        if (facts.migration)
+            lines.push(...(0, render_migration_1.renderMigrationSection)(facts.migration));
+        else if (outcome.errorLines.length > 0) {
+            lines.push((0, render_summary_1.fence)(outcome.errorLines.join('\n'), 'text'), '');
+        }
         lines.push(`The migration container exited with code ${outcome.exitCode}.`);
         if (outcome.stoppedReason)
             lines.push(`ECS: ${outcome.stoppedReason}`);
         lines.push('');
-        if (outcome.errorLines.length > 0)
-            lines.push((0, render_summary_1.fence)(outcome.errorLines.join('\n'), 'text'), '');
         if (outcome.logTail.length > 0) {
             lines.push(...logTailDetails(outcome.logTail));
         }
@@ -79678,6 +81353,12 @@ function renderDeploySummary(facts) {
     }
     else if (report.error) {
         lines.push((0, render_summary_1.fence)(report.error.message, 'text'), '');
+        if (facts.migration && facts.migration.targets.length > 0) {
+            lines.push('The migration itself succeeded:', '', ...(0, render_migration_1.renderMigrationSection)(facts.migration));
+        }
+    }
+    else if (facts.migration) {
+        lines.push(...(0, render_migration_1.renderMigrationSection)(facts.migration));
     }
     if (report.rollback) {
         lines.push(report.rollback.rolledBack
@@ -79691,7 +81372,7 @@ function renderDeploySummary(facts) {
     const moved = push.alreadyPresent
         ? 'already in the registry: nothing uploaded'
         : `${push.uploaded} blobs uploaded (${(0, render_summary_1.formatBytes)(push.bytesUploaded)}), ${push.mounted} mounted, ${push.existing} already there`;
-    lines.push('| | |', '|---|---|');
+    lines.push('| Deploy | Details |', '|---|---|');
     lines.push(`| Migration | ${report.migrationStatus} |`);
     lines.push(`| Image | \`${facts.image.reference}\` |`);
     lines.push(`| Push | ${moved}; tags ${push.tags.map((t) => `\`${t}\``).join(', ')} |`);
@@ -79715,16 +81396,209 @@ function renderDeploySummary(facts) {
 function renderMigrationTaskFailure(facts) {
     const { outcome } = facts;
     const lines = [`## Atlas ECS deploy: ${facts.service}`, '', `### ${HEADLINES.failed}`, ''];
-    lines.push((0, render_summary_1.fence)(outcome.message, 'text'), '');
+    if (facts.migration) {
+        lines.push(...(0, render_migration_1.renderMigrationSection)(facts.migration));
+        lines.push(`${firstLine(outcome.message)}`, '');
+    }
+    else {
+        lines.push((0, render_summary_1.fence)(outcome.message, 'text'), '');
+    }
     if (outcome.status === 'failed' && outcome.kind !== 'not-started' && outcome.logTail.length > 0) {
         lines.push(...logTailDetails(outcome.logTail));
     }
-    lines.push('| | |', '|---|---|');
+    lines.push('| Deploy | Details |', '|---|---|');
     lines.push('| Migration | failed (standalone task); the service was not updated |');
     lines.push(`| Image | \`${facts.image.reference}\` |`);
     lines.push(`| Migration task definition | \`${outcome.taskDefinitionArn}\` |`);
     lines.push('');
     return lines.join('\n');
+}
+function firstLine(text) {
+    return text.split('\n')[0] ?? text;
+}
+
+
+/***/ }),
+
+/***/ 9637:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.FOLD_STATEMENTS = void 0;
+exports.renderMigrationSection = renderMigrationSection;
+// The migration's part of the step summary, from Atlas's JSON report, in the shape Atlas users
+// know from its own output: from → to version, files and statements applied, total time, then
+// each file; on failure the cause and its fix first, then the database's error and the failing
+// statement. Pure: data in, markdown out.
+const duration_1 = __nccwpck_require__(6518);
+const render_summary_1 = __nccwpck_require__(4377);
+/** Statement lists longer than this are folded. */
+exports.FOLD_STATEMENTS = 10;
+function renderMigrationSection(facts) {
+    const lines = [];
+    const failedTarget = facts.targets.find((t) => t.error !== undefined || failedFile(t));
+    const failure = failedTarget ? failedFile(failedTarget) : undefined;
+    if (facts.hint) {
+        lines.push(`**Cause:** ${facts.hint.cause}`, '', `**Fix:** ${facts.hint.fix}`, '');
+    }
+    if (failure?.error) {
+        lines.push(`The database's error in \`${failure.name}\`:`, '', (0, render_summary_1.fence)(failure.error.text, 'text'), '');
+        if (failure.error.statement) {
+            lines.push('The failing statement:', '', (0, render_summary_1.fence)(failure.error.statement, 'sql'), '');
+        }
+    }
+    else if (failedTarget?.error) {
+        lines.push((0, render_summary_1.fence)(failedTarget.error, 'text'), '');
+    }
+    else if (facts.targets.length === 0 && facts.errorLines && facts.errorLines.length > 0) {
+        lines.push((0, render_summary_1.fence)(facts.errorLines.join('\n'), 'text'), '');
+    }
+    facts.targets.forEach((target, index) => {
+        if (facts.targets.length > 1)
+            lines.push(`#### Target ${index + 1} of ${facts.targets.length}`, '');
+        lines.push(...renderTarget(target, facts.kind));
+    });
+    if (facts.targets.length === 0 && !(facts.errorLines && facts.errorLines.length > 0)) {
+        lines.push(`Atlas's report could not be read${facts.problem ? `: ${facts.problem}` : ''}.`, '');
+    }
+    else if (facts.source) {
+        const others = facts.source.tasksRead > 1
+            ? `; ${facts.source.tasksRead - 1} other task(s) read first had nothing to apply`
+            : '';
+        lines.push(`<sub>Atlas's report from task \`${facts.source.taskId}\`${others}.</sub>`, '');
+    }
+    return lines;
+}
+function failedFile(target) {
+    return target.applied.find((f) => f.error !== undefined);
+}
+function renderTarget(target, kind) {
+    const lines = [];
+    const files = target.applied;
+    const statements = files.reduce((n, f) => n + f.statements.length - (f.error && f.statements.length > 0 ? 1 : 0), 0);
+    const versions = `${target.current ? `\`${target.current}\`` : 'an empty database'} → \`${target.target ?? '?'}\``;
+    const time = target.durationMs !== undefined ? ` in ${(0, duration_1.formatDuration)(Math.round(target.durationMs))}` : '';
+    if (kind === 'plan') {
+        if (target.pending.length === 0 && !target.error) {
+            lines.push(`Nothing to apply: the database is ${target.current ? `at version \`${target.current}\`` : 'empty and there are no migration files'}.`, '');
+            return lines;
+        }
+        lines.push(`A deploy would apply **${plural(target.pending.length, 'file')}** (${versions}), **${plural(statements, 'statement')}**.`, '');
+    }
+    else if (target.pending.length === 0 && !target.error) {
+        lines.push(`No migration files to execute: the database is ${target.current ? `at version \`${target.current}\`` : 'empty'}.`, '');
+        return lines;
+    }
+    else {
+        const done = files.filter((f) => !f.error).length;
+        const failed = files.find((f) => f.error);
+        lines.push(failed
+            ? `Failed in \`${failed.version}\` after **${plural(done, 'file')}** of ${target.pending.length} pending (from ${target.current ? `\`${target.current}\`` : 'an empty database'}); **${plural(statements, 'statement')}** ran${time}.`
+            : `Migrated ${versions}: **${plural(done, 'file')}** of ${target.pending.length} pending, **${plural(statements, 'statement')}**${time}.`, '');
+    }
+    // A dry run lists the statements it would run as applied; a report without them, the files.
+    const rows = kind === 'plan' && files.length === 0
+        ? target.pending.map((p) => ({ ...p, statements: [] }))
+        : files;
+    if (rows.length > 0) {
+        lines.push(kind === 'plan'
+            ? '| Version | Description | Statements |'
+            : '| Status | Version | Description | Statements | Time |', kind === 'plan' ? '|---|---|--:|' : '|---|---|---|--:|--:|');
+        for (const run of rows) {
+            const file = run;
+            // Atlas lists the statement that failed last among the file's statements.
+            const count = run.error
+                ? `${Math.max(0, run.statements.length - 1)} ok, 1 failed`
+                : String(run.statements.length);
+            lines.push(kind === 'plan'
+                ? `| \`${file.version}\` | ${cell(file.description)} | ${count} |`
+                : `| ${run.error ? '❌' : '✅'} | \`${file.version}\` | ${cell(file.description)} | ${count} | ${run.durationMs !== undefined ? (0, duration_1.formatDuration)(Math.round(run.durationMs)) : ''} |`);
+        }
+        lines.push('');
+    }
+    lines.push(...statementLists(rows, kind));
+    return lines;
+}
+/** Each file's statements, in one fold when they are many. */
+function statementLists(files, kind) {
+    // The statement that failed is shown above, with the database's error: not again here.
+    const ran = (f) => (f.error ? f.statements.slice(0, -1) : f.statements);
+    const withStatements = files.filter((f) => ran(f).length > 0);
+    if (withStatements.length === 0)
+        return [];
+    const total = withStatements.reduce((n, f) => n + ran(f).length, 0);
+    const body = [];
+    for (const file of withStatements) {
+        body.push(`\`${file.name}\``, '', (0, render_summary_1.fence)(ran(file).join('\n'), 'sql'), '');
+    }
+    const label = kind === 'plan' ? 'Statements a deploy would run' : 'Statements run';
+    if (total <= exports.FOLD_STATEMENTS)
+        return [`${label}:`, '', ...body];
+    return [`<details><summary>${label} (${total})</summary>`, '', ...body, '</details>', ''];
+}
+function plural(n, word) {
+    return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+/** Text that stays inside one table cell. */
+function cell(text) {
+    return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+
+/***/ }),
+
+/***/ 9631:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.renderPlanSummary = renderPlanSummary;
+const render_migration_1 = __nccwpck_require__(9637);
+const render_summary_1 = __nccwpck_require__(4377);
+function renderPlanSummary(facts) {
+    const { outcome, migration } = facts;
+    const lines = [`## Atlas ECS plan: ${facts.service}`, '', `### ${headline(facts)}`, ''];
+    if (migration) {
+        lines.push(...(0, render_migration_1.renderMigrationSection)(migration));
+        if (outcome.status !== 'succeeded')
+            lines.push(firstLine(outcome.message), '');
+    }
+    else if (outcome.status !== 'succeeded') {
+        lines.push((0, render_summary_1.fence)(outcome.message, 'text'), '');
+    }
+    if (outcome.status === 'failed' && outcome.kind !== 'not-started' && outcome.logTail.length > 0) {
+        lines.push('<details><summary>Log tail</summary>', '', (0, render_summary_1.fence)(outcome.logTail.join('\n'), 'text'), '', '</details>', '');
+    }
+    lines.push('| Plan | Details |', '|---|---|');
+    lines.push('| Service | not updated: a plan changes nothing |');
+    lines.push(`| Dry run | \`atlas ${facts.command.map(shellWord).join(' ')}\` |`);
+    lines.push(`| Image | \`${facts.image.reference}\` |`);
+    lines.push(`| Migration task definition | \`${outcome.taskDefinitionArn}\` |`);
+    if ('taskArn' in outcome)
+        lines.push(`| Task | \`${outcome.taskArn}\` |`);
+    lines.push('');
+    return lines.join('\n');
+}
+function headline(facts) {
+    if (facts.outcome.status !== 'succeeded')
+        return '❌ The dry run failed';
+    const targets = facts.migration?.targets ?? [];
+    if (targets.length === 0)
+        return "⚠️ The dry run succeeded, but Atlas's report could not be read";
+    const pending = targets.reduce((n, t) => n + t.pending.length, 0);
+    return pending === 0
+        ? '✅ Nothing to apply'
+        : `📋 ${pending} migration file${pending === 1 ? '' : 's'} would be applied`;
+}
+function firstLine(text) {
+    return text.split('\n')[0] ?? text;
+}
+/** A word as a POSIX shell would need it, for a command line to read (and paste). */
+function shellWord(word) {
+    return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 
@@ -79766,7 +81640,7 @@ function renderDryRunSummary(facts) {
         lines.push('### Warnings', '', ...facts.warnings.map((w) => `- ${cell(w)}`), '');
     }
     lines.push('### Migration image', '');
-    lines.push('| | |', '|---|---|');
+    lines.push('| Dry run | Details |', '|---|---|');
     lines.push(`| Image | \`${cell(image.reference)}\` |`);
     lines.push(`| Digest | \`${image.digest}\` |`);
     lines.push(`| Platform | ${cell(image.platform)} |`);
@@ -79861,25 +81735,20 @@ exports.imageLabels = imageLabels;
 // The action's phases in order, over injected adapters. main.ts wires the real ones; tests pass fakes.
 // Everything that can fail on the user's input runs before anything is pushed or registered.
 const path = __importStar(__nccwpck_require__(6760));
-const console_links_1 = __nccwpck_require__(7770);
 const preflight_1 = __nccwpck_require__(9536);
-const deploy_1 = __nccwpck_require__(4592);
-const run_deployment_1 = __nccwpck_require__(4640);
 const run_task_1 = __nccwpck_require__(4902);
 const errors_1 = __nccwpck_require__(3916);
 const pushable_image_1 = __nccwpck_require__(611);
 const platform_1 = __nccwpck_require__(2554);
+const modes_1 = __nccwpck_require__(6544);
 const reference_1 = __nccwpck_require__(9310);
+const migration_outputs_1 = __nccwpck_require__(5249);
 const plan_1 = __nccwpck_require__(1307);
-const render_deploy_summary_1 = __nccwpck_require__(4303);
 const render_summary_1 = __nccwpck_require__(4377);
 const task_definition_diff_1 = __nccwpck_require__(3599);
 const taskdef_1 = __nccwpck_require__(4608);
-const migration_task_1 = __nccwpck_require__(8231);
 /** Where the repository's files sit inside the image; the container starts in the config's folder. */
 exports.IMAGE_ROOT = 'workspace';
-/** The project file name Atlas reads without --config. */
-const DEFAULT_CONFIG_NAME = 'atlas.hcl';
 /** Names the image when no image-repository is given (dry run only). */
 exports.DRY_RUN_REPOSITORY = 'atlas-migrations.local/dry-run';
 /** A digest that cannot exist, for checking the patch before anything is built. */
@@ -79892,32 +81761,117 @@ async function run(settings, deps) {
         migrationsDir: settings.migrationsDir,
         atlasConfig: settings.atlasConfig,
         atlasEnv: settings.atlasEnv,
+        vars: settings.vars,
     });
     for (const warning of project.warnings)
         io.warning(warning.message, warning.location);
     const fromFile = await readTaskDefinitionFile(settings, deps);
-    // Pre-flight: read-only AWS calls; a dry run makes none.
-    const checked = settings.dryRun
+    const checked = await preflightPhase(settings, fromFile, deps);
+    const start = startingPoint(settings, checked, fromFile, project.warnings, io);
+    const patchOptions = migrationPatchOptions(settings, start.secretValueFrom);
+    checkRevisionsCanBePlanned(settings, checked, start.described, patchOptions);
+    const { base, image, imageReference, tags } = await buildPhase(settings, start.platform, project, deps);
+    const pushed = settings.dryRun
         ? undefined
-        : await io.group('Pre-flight checks', () => (0, preflight_1.preflight)((0, preflight_1.preflightRequest)(settings, fromFile), deps.aws()));
-    for (const warning of checked?.warnings ?? [])
-        io.warning(warning);
+        : await io.group(`Push to ${start.repository}`, () => deps.pushImage(start.repository, (0, pushable_image_1.pushableImage)(image, base), tags));
+    const revisions = (0, modes_1.planRevisions)(settings, start.described, patchOptions, imageReference);
+    const written = await writeRevisions(settings, start, revisions, deps);
+    const imageFacts = describeImage(settings, image, imageReference);
+    const outputs = {
+        image: imageReference,
+        'image-digest': image.manifestDigest,
+        'task-definition-arn': '',
+        'task-definition-file': written.taskDefinitionFile,
+        'deployment-id': '',
+        'migration-status': 'skipped',
+        // Every output is set in every run: empty until Atlas's report says otherwise.
+        ...(0, migration_outputs_1.migrationOutputs)(undefined, settings.mode === 'plan' ? 'plan' : 'apply'),
+    };
+    if (!checked || !pushed) {
+        for (const [name, value] of Object.entries(outputs))
+            io.setOutput(name, value);
+        if (!settings.imageRepository) {
+            start.warnings.push(`No image-repository given: the image is named ${exports.DRY_RUN_REPOSITORY} in this dry run.`);
+        }
+        await io.appendSummary((0, render_summary_1.renderDryRunSummary)({
+            image: imageFacts,
+            migrations: project.migrations,
+            taskDefinitionFile: written.taskDefinitionFile,
+            family: start.family,
+            taskDefinitionDiff: written.diff,
+            plan: (0, plan_1.planDeploy)(settings, {
+                family: start.family,
+                imageReference,
+                blobCount: image.blobCount,
+                tags,
+            }),
+            warnings: start.warnings,
+        }));
+        return { outputs };
+    }
+    const result = await modes_1.MODES[settings.mode].run({
+        settings,
+        preflight: checked,
+        described: start.described,
+        revisions,
+        rendered: written.rendered,
+        family: start.family,
+        image: imageFacts,
+        push: pushFacts(pushed, tags),
+        taskDefinitionFile: written.taskDefinitionFile,
+        taskDefinitionDiff: written.diff,
+        deps: {
+            ecs: deps.aws().ecs,
+            logs: deps.aws().logs,
+            logsInRegion: (region) => deps.aws().logsInRegion(region),
+            io,
+            sleep: (ms) => deps.sleep(ms),
+            now: () => deps.now(),
+        },
+    });
+    Object.assign(outputs, result.outputs);
+    for (const [name, value] of Object.entries(outputs))
+        io.setOutput(name, value);
+    await io.appendSummary(result.summary);
+    if (result.error)
+        throw result.error;
+    return { outputs };
+}
+/** Read-only AWS calls: the service, the task definition, the secret, the repository. */
+async function preflightPhase(settings, fromFile, deps) {
+    // A dry run makes no AWS call at all.
+    if (settings.dryRun)
+        return undefined;
+    const checked = await deps.io.group('Pre-flight checks', () => (0, preflight_1.preflight)((0, preflight_1.preflightRequest)(settings, fromFile), deps.aws()));
+    for (const warning of checked.warnings)
+        deps.io.warning(warning);
+    return checked;
+}
+/** The task definition to start from, and what follows from it. */
+function startingPoint(settings, checked, fromFile, projectWarnings, io) {
     const described = checked?.taskDefinition ?? fromFile;
     if (!described) {
         throw new errors_1.InputError('task-definition', 'is required in a dry run', 'give a JSON file');
     }
     const secretValueFrom = checked ? checked.databaseUrlSecretValueFrom : settings.databaseUrlSecret;
-    const warnings = project.warnings.map((w) => w.message);
+    const warnings = projectWarnings.map((w) => w.message);
     if (!checked && secretValueFrom && !secretValueFrom.startsWith('arn:')) {
         // ECS reads a bare name in valueFrom as an SSM parameter; Secrets Manager needs the full ARN.
         const message = `database-url-secret ${JSON.stringify(secretValueFrom)} is a name: this dry run renders it as given, a real run puts the secret's full ARN (from secretsmanager:DescribeSecret) into valueFrom`;
         io.warning(message);
         warnings.push(message);
     }
-    const family = described.taskDefinition.family;
-    const platform = (0, platform_1.platformForCpuArchitecture)(described.taskDefinition.runtimePlatform?.cpuArchitecture);
-    const repository = settings.imageRepository ?? exports.DRY_RUN_REPOSITORY;
-    const patchOptions = {
+    return {
+        described,
+        family: described.taskDefinition.family,
+        platform: (0, platform_1.platformForCpuArchitecture)(described.taskDefinition.runtimePlatform?.cpuArchitecture),
+        repository: settings.imageRepository ?? exports.DRY_RUN_REPOSITORY,
+        secretValueFrom,
+        warnings,
+    };
+}
+function migrationPatchOptions(settings, secretValueFrom) {
+    return {
         containerName: settings.containerName,
         command: migrationCommand(settings),
         images: settings.images,
@@ -79927,9 +81881,14 @@ async function run(settings, deps) {
             ? { source: workspaceRelative(settings.workspace, settings.taskDefinition.path) }
             : {}),
     };
-    // Plan the revisions once with a stand-in image first: a task definition we cannot patch must
-    // fail before anything is built, pushed or registered.
-    const trial = planRevisions(settings, described, patchOptions, `${repository}@${PLACEHOLDER_DIGEST}`);
+}
+/**
+ * The revisions planned once with a stand-in image: a task definition that cannot be patched,
+ * or a migration task that cannot be placed, fails before anything is built, pushed or registered.
+ */
+function checkRevisionsCanBePlanned(settings, checked, described, patchOptions) {
+    const repository = settings.imageRepository ?? exports.DRY_RUN_REPOSITORY;
+    const trial = (0, modes_1.planRevisions)(settings, described, patchOptions, `${repository}@${PLACEHOLDER_DIGEST}`);
     if (checked && trial.migrationTask) {
         (0, run_task_1.migrationRunTaskInput)({
             preflight: checked,
@@ -79937,7 +81896,11 @@ async function run(settings, deps) {
             containerName: settings.containerName,
         });
     }
+}
+async function buildPhase(settings, platform, project, deps) {
+    const { io } = deps;
     const outputDir = path.join(deps.env.outputRoot, 'atlas-ecs-deploy');
+    const repository = settings.imageRepository ?? exports.DRY_RUN_REPOSITORY;
     const { base, image } = await io.group('Build the migration image', async () => {
         const base = await deps.readBaseImage(settings.atlasImage, platform);
         const image = await deps.buildImage({
@@ -79959,59 +81922,38 @@ async function run(settings, deps) {
         ...(settings.imageTag ? [settings.imageTag] : []),
     ];
     io.info(`Built ${imageReference} for ${(0, platform_1.formatPlatform)(image.platform)}: layer ${image.layer.digest}, ${image.layer.fileCount} files, ${image.layer.size} bytes`);
-    const pushed = settings.dryRun
-        ? undefined
-        : await io.group(`Push to ${repository}`, () => deps.pushImage(repository, (0, pushable_image_1.pushableImage)(image, base), tags));
-    const revisions = planRevisions(settings, described, patchOptions, imageReference);
-    const patched = revisions.service;
-    const rendered = (0, taskdef_1.renderTaskDefinition)(patched);
+    return { base, image, imageReference, tags };
+}
+/**
+ * Writes task-definition-file (the service's next revision; in plan mode, the migration-only
+ * task definition, the one revision plan registers) and the diff against what runs now.
+ */
+async function writeRevisions(settings, start, revisions, deps) {
+    const { io } = deps;
+    const outputDir = path.join(deps.env.outputRoot, 'atlas-ecs-deploy');
     const taskDefinitionFile = path.join(outputDir, 'task-definition.json');
-    await deps.writeTextFile(taskDefinitionFile, rendered);
-    io.info(`Rendered the task definition to ${taskDefinitionFile}`);
-    let diff = (0, task_definition_diff_1.taskDefinitionDiff)(family, renderCurrent(described), rendered);
+    let rendered = '';
+    let diff = '';
+    if (revisions.service) {
+        rendered = (0, taskdef_1.renderTaskDefinition)(revisions.service);
+        await deps.writeTextFile(taskDefinitionFile, rendered);
+        io.info(`Rendered the task definition to ${taskDefinitionFile}`);
+        diff += (0, task_definition_diff_1.taskDefinitionDiff)(start.family, (0, modes_1.renderCurrent)(start.described), rendered);
+    }
     if (revisions.migrationTask) {
-        const migrationFile = path.join(outputDir, 'migration-task-definition.json');
         const migrationJson = (0, taskdef_1.renderTaskDefinition)(revisions.migrationTask);
+        const migrationFile = revisions.service
+            ? path.join(outputDir, 'migration-task-definition.json')
+            : taskDefinitionFile;
         await deps.writeTextFile(migrationFile, migrationJson);
         io.info(`Rendered the migration task definition to ${migrationFile}`);
         diff += (0, task_definition_diff_1.taskDefinitionDiff)(revisions.migrationTask.family, '', migrationJson);
     }
     await io.group('Task definition changes', async () => io.info(diff));
-    const imageFacts = describeImage(settings, image, imageReference);
-    const outputs = {
-        image: imageReference,
-        'image-digest': image.manifestDigest,
-        'task-definition-arn': '',
-        'task-definition-file': taskDefinitionFile,
-        'deployment-id': '',
-        'migration-status': 'skipped',
-    };
-    if (!checked || !pushed) {
-        for (const [name, value] of Object.entries(outputs))
-            io.setOutput(name, value);
-        if (!settings.imageRepository) {
-            warnings.push(`No image-repository given: the image is named ${exports.DRY_RUN_REPOSITORY} in this dry run.`);
-        }
-        await io.appendSummary((0, render_summary_1.renderDryRunSummary)({
-            image: imageFacts,
-            migrations: project.migrations,
-            taskDefinitionFile,
-            family,
-            taskDefinitionDiff: diff,
-            plan: (0, plan_1.planDeploy)(settings, { family, imageReference, blobCount: image.blobCount, tags }),
-            warnings,
-        }));
-        return { outputs };
-    }
-    const awsDeps = {
-        ecs: deps.aws().ecs,
-        logs: deps.aws().logs,
-        logsInRegion: (region) => deps.aws().logsInRegion(region),
-        io,
-        sleep: (ms) => deps.sleep(ms),
-        now: () => deps.now(),
-    };
-    const pushFacts = {
+    return { taskDefinitionFile, rendered, diff };
+}
+function pushFacts(pushed, tags) {
+    return {
         alreadyPresent: pushed.alreadyPresent,
         uploaded: pushed.uploaded.length,
         mounted: pushed.mounted.length,
@@ -80019,105 +81961,6 @@ async function run(settings, deps) {
         bytesUploaded: pushed.bytesUploaded,
         tags,
     };
-    if (revisions.migrationTask) {
-        // run-task mode: the service is only touched when the one-off migration succeeded.
-        const outcome = await migrateOnce(settings, checked, revisions.migrationTask, awsDeps);
-        if (outcome.status !== 'succeeded') {
-            outputs['migration-status'] = 'failed';
-            for (const [name, value] of Object.entries(outputs))
-                io.setOutput(name, value);
-            await io.appendSummary((0, render_deploy_summary_1.renderMigrationTaskFailure)({
-                service: checked.serviceName,
-                image: imageFacts,
-                push: pushFacts,
-                outcome,
-            }));
-            throw new Error(outcome.message);
-        }
-    }
-    const existing = settings.taskDefinition.kind === 'file'
-        ? undefined // a file's taskDefinitionArn may not describe what the file now says
-        : unchangedRevision(described, rendered, revisions);
-    const report = await (0, run_deployment_1.runDeployment)({ settings, preflight: checked, taskDefinition: patched, ...(existing ? { existing } : {}) }, awsDeps);
-    Object.assign(outputs, (0, run_deployment_1.deploymentOutputs)(report));
-    // In run-task mode the service's tasks hold no migration container: the task above decided it.
-    if (revisions.migrationTask)
-        outputs['migration-status'] = 'succeeded';
-    for (const [name, value] of Object.entries(outputs))
-        io.setOutput(name, value);
-    await io.appendSummary((0, render_deploy_summary_1.renderDeploySummary)({
-        image: imageFacts,
-        push: pushFacts,
-        service: checked.serviceName,
-        cluster: checked.cluster,
-        family,
-        taskDefinitionFile,
-        taskDefinitionDiff: diff,
-        report,
-        links: links(checked, report),
-    }));
-    if (report.error)
-        throw report.error;
-    return { outputs };
-}
-/** Registers the migration-only task definition and runs it once; never touches the service. */
-async function migrateOnce(settings, checked, migrationTask, deps) {
-    const registered = await (0, deploy_1.registerTaskDefinition)(deps.ecs, migrationTask);
-    deps.io.info(`Registered the migration task definition ${registered.taskDefinitionArn}`);
-    return deps.io.group('Run the migration task', () => (0, run_task_1.runMigrationTask)({
-        preflight: checked,
-        taskDefinition: {
-            taskDefinitionArn: registered.taskDefinitionArn,
-            taskDefinition: migrationTask,
-        },
-        containerName: settings.containerName,
-    }, deps, {
-        pollIntervalMs: settings.pollIntervalSeconds * 1000,
-        timeoutMs: settings.waitTimeoutMinutes * 60 * 1000,
-    }));
-}
-/**
- * A registered revision that already is exactly what this run would register (a re-run, or the
- * same artefact promoted from staging: the image digest is reproducible, and patching is
- * idempotent), so the service is pointed at it instead of registering a copy.
- */
-function unchangedRevision(described, rendered, revisions) {
-    const arn = described.taskDefinition.taskDefinitionArn;
-    if (revisions.migrationTask || typeof arn !== 'string')
-        return undefined;
-    return rendered === renderCurrent(described)
-        ? { taskDefinitionArn: arn, taskDefinition: described.taskDefinition }
-        : undefined;
-}
-/** sidecar: the migration container goes into the service's tasks. run-task: it runs on its own. */
-function planRevisions(settings, described, patchOptions, image) {
-    if (settings.mode === 'sidecar') {
-        return { service: (0, taskdef_1.patchTaskDefinition)(described, { ...patchOptions, image }) };
-    }
-    return {
-        service: (0, migration_task_1.removeMigrationContainer)(described, settings.containerName, settings.images, patchOptions.source),
-        migrationTask: (0, migration_task_1.buildMigrationTaskDefinition)(described, {
-            containerName: settings.containerName,
-            image,
-            command: patchOptions.command,
-            ...(patchOptions.databaseUrlSecret
-                ? { databaseUrlSecret: patchOptions.databaseUrlSecret }
-                : {}),
-            ...(patchOptions.source ? { source: patchOptions.source } : {}),
-        }),
-    };
-}
-function links(checked, report) {
-    const outcome = report.outcome;
-    const migration = outcome?.status === 'failed' && outcome.kind === 'migration' ? outcome : undefined;
-    return (0, console_links_1.deploymentLinks)({
-        serviceArn: checked.serviceArn,
-        cluster: checked.cluster,
-        taskDefinitionArn: report.deployed.taskDefinitionArn,
-        previousTaskDefinitionArn: report.deployed.previousTaskDefinitionArn,
-        ...(migration ? { taskArn: migration.taskArn } : {}),
-        ...(migration?.logStream ? { logStream: migration.logStream } : {}),
-    });
 }
 async function readTaskDefinitionFile(settings, deps) {
     const source = settings.taskDefinition;
@@ -80127,13 +81970,6 @@ async function readTaskDefinitionFile(settings, deps) {
         throw new errors_1.InputError('task-definition', `cannot read ${source.path} (${error.code ?? error.message})`, 'check the path and its permissions');
     });
     return (0, taskdef_1.parseTaskDefinitionFile)(text, workspaceRelative(settings.workspace, source.path));
-}
-/** The task definition as it is now, in the form it is registered in, for the diff. */
-function renderCurrent(described) {
-    return (0, taskdef_1.renderTaskDefinition)({
-        ...(0, taskdef_1.stripReadOnly)(described.taskDefinition),
-        ...(described.tags && described.tags.length > 0 ? { tags: described.tags } : {}),
-    });
 }
 function describeImage(settings, image, reference) {
     return {
@@ -80154,15 +81990,9 @@ function describeBase(source) {
         return source.reference;
     return `oci-layout://${source.path}${source.tag ? `:${source.tag}` : ''}`;
 }
-/** Atlas finds atlas.hcl in its working directory; any other name needs --config. */
+/** The migration container's argv: the same the dry-run plan shows. */
 function migrationCommand(settings) {
-    const configName = path.posix.basename(settings.atlasConfig);
-    return (0, taskdef_1.buildMigrationCommand)({
-        atlasEnv: settings.atlasEnv,
-        lockTimeout: settings.lockTimeout,
-        migrateArgs: [...settings.migrateArgs],
-        ...(configName !== DEFAULT_CONFIG_NAME ? { configFile: configName } : {}),
-    });
+    return (0, taskdef_1.buildMigrationCommand)((0, taskdef_1.migrationCommandOptions)(settings));
 }
 /** The folder of atlas.hcl inside the image, so `file://migrations` resolves as it does in the repo. */
 function imageWorkingDir(atlasConfig) {
@@ -80571,19 +82401,35 @@ function checkTagsShape(tags, path, locate) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.JSON_FORMAT = exports.ATLAS_DEFAULT_CONFIG_FILE = void 0;
 exports.buildMigrationCommand = buildMigrationCommand;
+exports.migrationCommandOptions = migrationCommandOptions;
+exports.varArgument = varArgument;
 // The migration container's command. The image's entrypoint is Atlas itself, so this is only the
-// argument list; the container starts in the project file's directory, so a relative config URL works.
+// argument list (no shell: nothing is quoted); the container starts in the project file's
+// directory, so a relative config URL works.
 const errors_1 = __nccwpck_require__(3916);
+const migrate_args_1 = __nccwpck_require__(4500);
+/** The project file Atlas reads from its working directory when no --config is given. */
+exports.ATLAS_DEFAULT_CONFIG_FILE = 'atlas.hcl';
+/** The Go template that makes Atlas print its report as JSON, one line per target. */
+exports.JSON_FORMAT = '{{ json . }}';
 /** Flags the action sets itself; a second copy in migrate-args would silently win or clash. */
-const OWNED_FLAGS = ['--env', '--lock-timeout', '--config'];
+const OWNED_FLAGS = {
+    '--env': 'atlas-env',
+    '--lock-timeout': 'lock-timeout',
+    '--config': 'atlas-config',
+    '-c': 'atlas-config',
+};
 function buildMigrationCommand(options) {
-    const clash = options.migrateArgs.find((arg) => OWNED_FLAGS.some((flag) => arg === flag || arg.startsWith(`${flag}=`)));
+    const clash = options.migrateArgs.find((arg) => Object.keys(OWNED_FLAGS).some((flag) => arg === flag || arg.startsWith(`${flag}=`)));
     if (clash !== undefined) {
         const flag = clash.split('=')[0];
-        const input = flag === '--env' ? 'atlas-env' : flag === '--config' ? 'atlas-config' : 'lock-timeout';
-        throw new errors_1.InputError('migrate-args', `contains ${flag}, which the action already passes`, `remove ${flag} from migrate-args and set the '${input}' input instead`);
+        throw new errors_1.InputError('migrate-args', `contains ${flag}, which the action already passes`, `remove ${flag} from migrate-args and set the '${OWNED_FLAGS[flag]}' input instead`);
     }
+    const [conflict] = (0, migrate_args_1.migrateArgsConflicts)(options.migrateArgs, typedGiven(options));
+    if (conflict !== undefined)
+        throw conflict;
     return [
         'migrate',
         'apply',
@@ -80592,8 +82438,65 @@ function buildMigrationCommand(options) {
         '--lock-timeout',
         options.lockTimeout,
         ...(options.configFile ? ['--config', `file://${options.configFile}`] : []),
+        ...(options.baseline ? ['--baseline', options.baseline] : []),
+        ...(options.allowDirty ? ['--allow-dirty'] : []),
+        ...(options.execOrder ? ['--exec-order', options.execOrder] : []),
+        ...(options.txMode ? ['--tx-mode', options.txMode] : []),
+        ...(options.revisionsSchema ? ['--revisions-schema', options.revisionsSchema] : []),
+        ...(options.toVersion ? ['--to-version', options.toVersion] : []),
+        ...(options.vars ?? []).flatMap((v) => ['--var', varArgument(v.name, v.value)]),
+        ...(options.dryRun ? ['--dry-run'] : []),
         ...options.migrateArgs,
+        '--format',
+        exports.JSON_FORMAT,
     ];
+}
+/**
+ * The options of the command a run's settings give: the typed Atlas inputs, migrate-args, and
+ * `--dry-run` in mode plan. `defaultConfigName` is the file Atlas finds without --config.
+ */
+function migrationCommandOptions(settings, defaultConfigName = exports.ATLAS_DEFAULT_CONFIG_FILE) {
+    const configName = settings.atlasConfig.split('/').pop() ?? settings.atlasConfig;
+    return {
+        atlasEnv: settings.atlasEnv,
+        lockTimeout: settings.lockTimeout,
+        migrateArgs: [...settings.migrateArgs],
+        ...(configName !== defaultConfigName ? { configFile: configName } : {}),
+        ...(settings.baseline ? { baseline: settings.baseline } : {}),
+        ...(settings.allowDirty ? { allowDirty: true } : {}),
+        ...(settings.execOrder ? { execOrder: settings.execOrder } : {}),
+        ...(settings.txMode ? { txMode: settings.txMode } : {}),
+        ...(settings.revisionsSchema ? { revisionsSchema: settings.revisionsSchema } : {}),
+        ...(settings.toVersion ? { toVersion: settings.toVersion } : {}),
+        ...(settings.vars.length > 0
+            ? { vars: settings.vars.map((v) => ({ name: v.name, value: v.value })) }
+            : {}),
+        ...(settings.mode === 'plan' ? { dryRun: true } : {}),
+    };
+}
+/**
+ * `name=value` as Atlas's `--var` reads it: one CSV record, so a value holding `,` or `"` is
+ * quoted as a CSV field (`"name=a,b"`), or Atlas would split it or refuse the bare quote.
+ */
+function varArgument(name, value) {
+    const pair = `${name}=${value}`;
+    return /[,"]/.test(value) ? `"${pair.replace(/"/g, '""')}"` : pair;
+}
+function typedGiven(options) {
+    const inputs = new Set();
+    if (options.baseline)
+        inputs.add('baseline');
+    if (options.allowDirty)
+        inputs.add('allow-dirty');
+    if (options.execOrder)
+        inputs.add('exec-order');
+    if (options.txMode)
+        inputs.add('tx-mode');
+    if (options.revisionsSchema)
+        inputs.add('revisions-schema');
+    if (options.toVersion)
+        inputs.add('to-version');
+    return { inputs, varNames: new Set((options.vars ?? []).map((v) => v.name)) };
 }
 
 
@@ -80693,11 +82596,12 @@ function findCycle(td) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.renderTaskDefinition = exports.stripReadOnly = exports.READ_ONLY_FIELDS = exports.DEFAULT_MEMORY_RESERVATION_MIB = exports.DATABASE_URL = exports.patchTaskDefinition = exports.parseTaskDefinitionFile = exports.removeMigrationContainer = exports.migrationTaskFamily = exports.buildMigrationTaskDefinition = exports.MIGRATION_FAMILY_SUFFIX = exports.buildMigrationCommand = void 0;
+exports.renderTaskDefinition = exports.stripReadOnly = exports.READ_ONLY_FIELDS = exports.DEFAULT_MEMORY_RESERVATION_MIB = exports.DATABASE_URL = exports.patchTaskDefinition = exports.parseTaskDefinitionFile = exports.removeMigrationContainer = exports.migrationTaskFamily = exports.buildMigrationTaskDefinition = exports.MIGRATION_FAMILY_SUFFIX = exports.migrationCommandOptions = exports.buildMigrationCommand = void 0;
 // The task definition core: parse a file, patch in the migration container, render the result;
 // in mode run-task, the migration-only task definition and the service's revision without it.
 var command_1 = __nccwpck_require__(3009);
 Object.defineProperty(exports, "buildMigrationCommand", ({ enumerable: true, get: function () { return command_1.buildMigrationCommand; } }));
+Object.defineProperty(exports, "migrationCommandOptions", ({ enumerable: true, get: function () { return command_1.migrationCommandOptions; } }));
 var migration_task_1 = __nccwpck_require__(8231);
 Object.defineProperty(exports, "MIGRATION_FAMILY_SUFFIX", ({ enumerable: true, get: function () { return migration_task_1.MIGRATION_FAMILY_SUFFIX; } }));
 Object.defineProperty(exports, "buildMigrationTaskDefinition", ({ enumerable: true, get: function () { return migration_task_1.buildMigrationTaskDefinition; } }));
@@ -85880,7 +87784,7 @@ module.exports = {};
 /***/ ((module) => {
 
 "use strict";
-module.exports = /*#__PURE__*/JSON.parse('{"name":"atlas-ecs-deploy","version":"0.1.0","private":true,"description":"GitHub Action: ship Atlas schema migrations to ECS/Fargate services without a Docker daemon","license":"MIT","main":"dist/index.js","engines":{"node":">=20"},"scripts":{"build":"tsc --noEmit -p tsconfig.check.json","package":"ncc build src/main.ts -o dist --source-map --license licenses.txt && node scripts/copy-wasm.js","test":"jest","test:ci":"bash scripts/test-ci.sh","lint":"eslint .","format":"prettier --write .","format:check":"prettier --check .","bench":"ts-node --transpile-only bench/run.ts","demo":"bash scripts/demo.sh","all":"npm run build && npm run lint && npm run format:check && npm run package && npm test","reliability":"bash scripts/reliability.sh"},"dependencies":{"@actions/core":"1.11.1","@actions/exec":"1.1.1","@actions/github":"6.0.1","@aws-sdk/client-cloudwatch-logs":"3.1164.0","@aws-sdk/client-ecr":"3.1164.0","@aws-sdk/client-ecs":"3.1164.0","@aws-sdk/client-secrets-manager":"3.1164.0","@cdktf/hcl2json":"0.21.0","diff":"8.0.2","shell-quote":"1.8.3","tar-stream":"3.2.2"},"devDependencies":{"@eslint/js":"9.39.1","@types/jest":"30.0.0","@types/node":"20.19.25","@types/shell-quote":"1.7.5","@types/tar-stream":"3.1.4","@vercel/ncc":"0.38.4","aws-sdk-client-mock":"4.1.0","eslint":"9.39.1","eslint-config-prettier":"10.1.8","jest":"30.2.0","prettier":"3.6.2","ts-jest":"29.4.15","ts-node":"10.9.2","typescript":"5.9.3","typescript-eslint":"8.73.0"}}');
+module.exports = /*#__PURE__*/JSON.parse('{"name":"atlas-ecs-deploy","version":"0.1.0","private":true,"description":"GitHub Action: ship Atlas schema migrations to ECS/Fargate services without a Docker daemon","license":"MIT","main":"dist/index.js","engines":{"node":">=20"},"scripts":{"build":"tsc --noEmit -p tsconfig.check.json","package":"ncc build src/main.ts -o dist --source-map --license licenses.txt && node scripts/copy-wasm.js","test":"jest","test:ci":"bash scripts/test-ci.sh","lint":"eslint .","format":"prettier --write .","format:check":"prettier --check .","bench":"ts-node --transpile-only bench/run.ts","demo":"bash scripts/demo.sh","all":"npm run build && npm run lint && npm run format:check && npm run package && npm test","reliability":"bash scripts/reliability.sh","stress":"bash scripts/stress.sh","render-summaries":"node scripts/render-summaries.js"},"dependencies":{"@actions/core":"1.11.1","@actions/exec":"1.1.1","@actions/github":"6.0.1","@aws-sdk/client-cloudwatch-logs":"3.1164.0","@aws-sdk/client-ecr":"3.1164.0","@aws-sdk/client-ecs":"3.1164.0","@aws-sdk/client-secrets-manager":"3.1164.0","@cdktf/hcl2json":"0.21.0","diff":"8.0.2","shell-quote":"1.8.3","tar-stream":"3.2.2"},"devDependencies":{"@eslint/js":"9.39.1","@types/jest":"30.0.0","@types/node":"20.19.25","@types/shell-quote":"1.7.5","@types/tar-stream":"3.1.4","@vercel/ncc":"0.38.4","aws-sdk-client-mock":"4.1.0","eslint":"9.39.1","eslint-config-prettier":"10.1.8","github-markdown-css":"^5.9.0","jest":"30.2.0","marked":"^18.2.1","prettier":"3.6.2","ts-jest":"29.4.15","ts-node":"10.9.2","typescript":"5.9.3","typescript-eslint":"8.73.0"}}');
 
 /***/ })
 

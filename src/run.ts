@@ -2,16 +2,8 @@
 // Everything that can fail on the user's input runs before anything is pushed or registered.
 import * as path from 'node:path';
 import type { AwsApis } from './aws/api';
-import { deploymentLinks } from './deploy/console-links';
 import { preflight, preflightRequest, type Preflight } from './deploy/preflight';
-import { registerTaskDefinition, type RegisteredTaskDefinition } from './deploy/deploy';
-import { deploymentOutputs, runDeployment } from './deploy/run-deployment';
-import {
-  migrationRunTaskInput,
-  runMigrationTask,
-  type MigrationTaskDeps,
-  type MigrationTaskOutcome,
-} from './deploy/run-task';
+import { migrationRunTaskInput } from './deploy/run-task';
 import { InputError } from './errors';
 import type { BuildImageOptions, BuiltImage } from './files/build-image';
 import { pushableImage } from './files/pushable-image';
@@ -19,29 +11,26 @@ import type { MigrationProject, ReadProjectOptions } from './files/read-project'
 import { formatPlatform, platformForCpuArchitecture } from './image/platform';
 import type { Platform, SourceImage } from './image/types';
 import type { BaseImageSource, Settings } from './inputs/settings';
+import { MODES, planRevisions, renderCurrent, type Revisions } from './modes';
 import type { PushableImage, PushResult } from './registry/push';
 import { contentTag } from './registry/reference';
 import type { ActionIO } from './report/action-io';
+import { migrationOutputs } from './report/migration-outputs';
 import { planDeploy } from './report/plan';
-import { renderDeploySummary, renderMigrationTaskFailure } from './report/render-deploy-summary';
+import type { PushFacts } from './report/render-deploy-summary';
 import { renderDryRunSummary, type ImageFacts } from './report/render-summary';
 import { taskDefinitionDiff } from './report/task-definition-diff';
 import {
   buildMigrationCommand,
+  migrationCommandOptions,
   parseTaskDefinitionFile,
-  patchTaskDefinition,
   renderTaskDefinition,
-  stripReadOnly,
   type DescribedTaskDefinition,
   type PatchOptions,
-  type RegisterTaskDefinitionJson,
 } from './taskdef';
-import { buildMigrationTaskDefinition, removeMigrationContainer } from './taskdef/migration-task';
 
 /** Where the repository's files sit inside the image; the container starts in the config's folder. */
 export const IMAGE_ROOT = 'workspace';
-/** The project file name Atlas reads without --config. */
-const DEFAULT_CONFIG_NAME = 'atlas.hcl';
 /** Names the image when no image-repository is given (dry run only). */
 export const DRY_RUN_REPOSITORY = 'atlas-migrations.local/dry-run';
 /** A digest that cannot exist, for checking the patch before anything is built. */
@@ -84,36 +73,154 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
     migrationsDir: settings.migrationsDir,
     atlasConfig: settings.atlasConfig,
     atlasEnv: settings.atlasEnv,
+    vars: settings.vars,
   });
   for (const warning of project.warnings) io.warning(warning.message, warning.location);
   const fromFile = await readTaskDefinitionFile(settings, deps);
+  const checked = await preflightPhase(settings, fromFile, deps);
+  const start = startingPoint(settings, checked, fromFile, project.warnings, io);
+  const patchOptions = migrationPatchOptions(settings, start.secretValueFrom);
+  checkRevisionsCanBePlanned(settings, checked, start.described, patchOptions);
 
-  // Pre-flight: read-only AWS calls; a dry run makes none.
-  const checked = settings.dryRun
+  const { base, image, imageReference, tags } = await buildPhase(
+    settings,
+    start.platform,
+    project,
+    deps,
+  );
+  const pushed = settings.dryRun
     ? undefined
-    : await io.group('Pre-flight checks', () =>
-        preflight(preflightRequest(settings, fromFile), deps.aws()),
+    : await io.group(`Push to ${start.repository}`, () =>
+        deps.pushImage(start.repository, pushableImage(image, base), tags),
       );
-  for (const warning of checked?.warnings ?? []) io.warning(warning);
+
+  const revisions = planRevisions(settings, start.described, patchOptions, imageReference);
+  const written = await writeRevisions(settings, start, revisions, deps);
+  const imageFacts = describeImage(settings, image, imageReference);
+  const outputs: Record<string, string> = {
+    image: imageReference,
+    'image-digest': image.manifestDigest,
+    'task-definition-arn': '',
+    'task-definition-file': written.taskDefinitionFile,
+    'deployment-id': '',
+    'migration-status': 'skipped',
+    // Every output is set in every run: empty until Atlas's report says otherwise.
+    ...migrationOutputs(undefined, settings.mode === 'plan' ? 'plan' : 'apply'),
+  };
+
+  if (!checked || !pushed) {
+    for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value);
+    if (!settings.imageRepository) {
+      start.warnings.push(
+        `No image-repository given: the image is named ${DRY_RUN_REPOSITORY} in this dry run.`,
+      );
+    }
+    await io.appendSummary(
+      renderDryRunSummary({
+        image: imageFacts,
+        migrations: project.migrations,
+        taskDefinitionFile: written.taskDefinitionFile,
+        family: start.family,
+        taskDefinitionDiff: written.diff,
+        plan: planDeploy(settings, {
+          family: start.family,
+          imageReference,
+          blobCount: image.blobCount,
+          tags,
+        }),
+        warnings: start.warnings,
+      }),
+    );
+    return { outputs };
+  }
+
+  const result = await MODES[settings.mode].run({
+    settings,
+    preflight: checked,
+    described: start.described,
+    revisions,
+    rendered: written.rendered,
+    family: start.family,
+    image: imageFacts,
+    push: pushFacts(pushed, tags),
+    taskDefinitionFile: written.taskDefinitionFile,
+    taskDefinitionDiff: written.diff,
+    deps: {
+      ecs: deps.aws().ecs,
+      logs: deps.aws().logs,
+      logsInRegion: (region: string) => deps.aws().logsInRegion(region),
+      io,
+      sleep: (ms: number) => deps.sleep(ms),
+      now: () => deps.now(),
+    },
+  });
+  Object.assign(outputs, result.outputs);
+  for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value);
+  await io.appendSummary(result.summary);
+  if (result.error) throw result.error;
+  return { outputs };
+}
+
+/** Read-only AWS calls: the service, the task definition, the secret, the repository. */
+async function preflightPhase(
+  settings: Settings,
+  fromFile: DescribedTaskDefinition | undefined,
+  deps: Deps,
+): Promise<Preflight | undefined> {
+  // A dry run makes no AWS call at all.
+  if (settings.dryRun) return undefined;
+  const checked = await deps.io.group('Pre-flight checks', () =>
+    preflight(preflightRequest(settings, fromFile), deps.aws()),
+  );
+  for (const warning of checked.warnings) deps.io.warning(warning);
+  return checked;
+}
+
+interface StartingPoint {
+  readonly described: DescribedTaskDefinition;
+  readonly family: string;
+  readonly platform: Platform;
+  readonly repository: string;
+  readonly secretValueFrom: string | undefined;
+  /** For the dry run's summary. */
+  readonly warnings: string[];
+}
+
+/** The task definition to start from, and what follows from it. */
+function startingPoint(
+  settings: Settings,
+  checked: Preflight | undefined,
+  fromFile: DescribedTaskDefinition | undefined,
+  projectWarnings: readonly { message: string }[],
+  io: ActionIO,
+): StartingPoint {
   const described = checked?.taskDefinition ?? fromFile;
   if (!described) {
     throw new InputError('task-definition', 'is required in a dry run', 'give a JSON file');
   }
   const secretValueFrom = checked ? checked.databaseUrlSecretValueFrom : settings.databaseUrlSecret;
-  const warnings = project.warnings.map((w) => w.message);
+  const warnings = projectWarnings.map((w) => w.message);
   if (!checked && secretValueFrom && !secretValueFrom.startsWith('arn:')) {
     // ECS reads a bare name in valueFrom as an SSM parameter; Secrets Manager needs the full ARN.
     const message = `database-url-secret ${JSON.stringify(secretValueFrom)} is a name: this dry run renders it as given, a real run puts the secret's full ARN (from secretsmanager:DescribeSecret) into valueFrom`;
     io.warning(message);
     warnings.push(message);
   }
+  return {
+    described,
+    family: described.taskDefinition.family,
+    platform: platformForCpuArchitecture(described.taskDefinition.runtimePlatform?.cpuArchitecture),
+    repository: settings.imageRepository ?? DRY_RUN_REPOSITORY,
+    secretValueFrom,
+    warnings,
+  };
+}
 
-  const family = described.taskDefinition.family;
-  const platform = platformForCpuArchitecture(
-    described.taskDefinition.runtimePlatform?.cpuArchitecture,
-  );
-  const repository = settings.imageRepository ?? DRY_RUN_REPOSITORY;
-  const patchOptions: Omit<PatchOptions, 'image'> = {
+function migrationPatchOptions(
+  settings: Settings,
+  secretValueFrom: string | undefined,
+): Omit<PatchOptions, 'image'> {
+  return {
     containerName: settings.containerName,
     command: migrationCommand(settings),
     images: settings.images,
@@ -123,8 +230,19 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
       ? { source: workspaceRelative(settings.workspace, settings.taskDefinition.path) }
       : {}),
   };
-  // Plan the revisions once with a stand-in image first: a task definition we cannot patch must
-  // fail before anything is built, pushed or registered.
+}
+
+/**
+ * The revisions planned once with a stand-in image: a task definition that cannot be patched,
+ * or a migration task that cannot be placed, fails before anything is built, pushed or registered.
+ */
+function checkRevisionsCanBePlanned(
+  settings: Settings,
+  checked: Preflight | undefined,
+  described: DescribedTaskDefinition,
+  patchOptions: Omit<PatchOptions, 'image'>,
+): void {
+  const repository = settings.imageRepository ?? DRY_RUN_REPOSITORY;
   const trial = planRevisions(
     settings,
     described,
@@ -138,8 +256,17 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
       containerName: settings.containerName,
     });
   }
+}
 
+async function buildPhase(
+  settings: Settings,
+  platform: Platform,
+  project: MigrationProject,
+  deps: Deps,
+): Promise<{ base: SourceImage; image: BuiltImage; imageReference: string; tags: string[] }> {
+  const { io } = deps;
   const outputDir = path.join(deps.env.outputRoot, 'atlas-ecs-deploy');
+  const repository = settings.imageRepository ?? DRY_RUN_REPOSITORY;
   const { base, image } = await io.group('Build the migration image', async () => {
     const base = await deps.readBaseImage(settings.atlasImage, platform);
     const image = await deps.buildImage({
@@ -163,69 +290,45 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
   io.info(
     `Built ${imageReference} for ${formatPlatform(image.platform)}: layer ${image.layer.digest}, ${image.layer.fileCount} files, ${image.layer.size} bytes`,
   );
+  return { base, image, imageReference, tags };
+}
 
-  const pushed = settings.dryRun
-    ? undefined
-    : await io.group(`Push to ${repository}`, () =>
-        deps.pushImage(repository, pushableImage(image, base), tags),
-      );
-
-  const revisions = planRevisions(settings, described, patchOptions, imageReference);
-  const patched = revisions.service;
-  const rendered = renderTaskDefinition(patched);
+/**
+ * Writes task-definition-file (the service's next revision; in plan mode, the migration-only
+ * task definition, the one revision plan registers) and the diff against what runs now.
+ */
+async function writeRevisions(
+  settings: Settings,
+  start: StartingPoint,
+  revisions: Revisions,
+  deps: Deps,
+): Promise<{ taskDefinitionFile: string; rendered: string; diff: string }> {
+  const { io } = deps;
+  const outputDir = path.join(deps.env.outputRoot, 'atlas-ecs-deploy');
   const taskDefinitionFile = path.join(outputDir, 'task-definition.json');
-  await deps.writeTextFile(taskDefinitionFile, rendered);
-  io.info(`Rendered the task definition to ${taskDefinitionFile}`);
-  let diff = taskDefinitionDiff(family, renderCurrent(described), rendered);
+  let rendered = '';
+  let diff = '';
+  if (revisions.service) {
+    rendered = renderTaskDefinition(revisions.service);
+    await deps.writeTextFile(taskDefinitionFile, rendered);
+    io.info(`Rendered the task definition to ${taskDefinitionFile}`);
+    diff += taskDefinitionDiff(start.family, renderCurrent(start.described), rendered);
+  }
   if (revisions.migrationTask) {
-    const migrationFile = path.join(outputDir, 'migration-task-definition.json');
     const migrationJson = renderTaskDefinition(revisions.migrationTask);
+    const migrationFile = revisions.service
+      ? path.join(outputDir, 'migration-task-definition.json')
+      : taskDefinitionFile;
     await deps.writeTextFile(migrationFile, migrationJson);
     io.info(`Rendered the migration task definition to ${migrationFile}`);
     diff += taskDefinitionDiff(revisions.migrationTask.family, '', migrationJson);
   }
   await io.group('Task definition changes', async () => io.info(diff));
+  return { taskDefinitionFile, rendered, diff };
+}
 
-  const imageFacts = describeImage(settings, image, imageReference);
-  const outputs: Record<string, string> = {
-    image: imageReference,
-    'image-digest': image.manifestDigest,
-    'task-definition-arn': '',
-    'task-definition-file': taskDefinitionFile,
-    'deployment-id': '',
-    'migration-status': 'skipped',
-  };
-
-  if (!checked || !pushed) {
-    for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value);
-    if (!settings.imageRepository) {
-      warnings.push(
-        `No image-repository given: the image is named ${DRY_RUN_REPOSITORY} in this dry run.`,
-      );
-    }
-    await io.appendSummary(
-      renderDryRunSummary({
-        image: imageFacts,
-        migrations: project.migrations,
-        taskDefinitionFile,
-        family,
-        taskDefinitionDiff: diff,
-        plan: planDeploy(settings, { family, imageReference, blobCount: image.blobCount, tags }),
-        warnings,
-      }),
-    );
-    return { outputs };
-  }
-
-  const awsDeps = {
-    ecs: deps.aws().ecs,
-    logs: deps.aws().logs,
-    logsInRegion: (region: string) => deps.aws().logsInRegion(region),
-    io,
-    sleep: (ms: number) => deps.sleep(ms),
-    now: () => deps.now(),
-  };
-  const pushFacts = {
+function pushFacts(pushed: PushResult, tags: readonly string[]): PushFacts {
+  return {
     alreadyPresent: pushed.alreadyPresent,
     uploaded: pushed.uploaded.length,
     mounted: pushed.mounted.length,
@@ -233,146 +336,6 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
     bytesUploaded: pushed.bytesUploaded,
     tags,
   };
-  if (revisions.migrationTask) {
-    // run-task mode: the service is only touched when the one-off migration succeeded.
-    const outcome = await migrateOnce(settings, checked, revisions.migrationTask, awsDeps);
-    if (outcome.status !== 'succeeded') {
-      outputs['migration-status'] = 'failed';
-      for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value);
-      await io.appendSummary(
-        renderMigrationTaskFailure({
-          service: checked.serviceName,
-          image: imageFacts,
-          push: pushFacts,
-          outcome,
-        }),
-      );
-      throw new Error(outcome.message);
-    }
-  }
-
-  const existing =
-    settings.taskDefinition.kind === 'file'
-      ? undefined // a file's taskDefinitionArn may not describe what the file now says
-      : unchangedRevision(described, rendered, revisions);
-  const report = await runDeployment(
-    { settings, preflight: checked, taskDefinition: patched, ...(existing ? { existing } : {}) },
-    awsDeps,
-  );
-  Object.assign(outputs, deploymentOutputs(report));
-  // In run-task mode the service's tasks hold no migration container: the task above decided it.
-  if (revisions.migrationTask) outputs['migration-status'] = 'succeeded';
-  for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value);
-  await io.appendSummary(
-    renderDeploySummary({
-      image: imageFacts,
-      push: pushFacts,
-      service: checked.serviceName,
-      cluster: checked.cluster,
-      family,
-      taskDefinitionFile,
-      taskDefinitionDiff: diff,
-      report,
-      links: links(checked, report),
-    }),
-  );
-  if (report.error) throw report.error;
-  return { outputs };
-}
-
-/** Registers the migration-only task definition and runs it once; never touches the service. */
-async function migrateOnce(
-  settings: Settings,
-  checked: Preflight,
-  migrationTask: RegisterTaskDefinitionJson,
-  deps: MigrationTaskDeps & { readonly ecs: AwsApis['ecs'] },
-): Promise<MigrationTaskOutcome> {
-  const registered = await registerTaskDefinition(deps.ecs, migrationTask);
-  deps.io.info(`Registered the migration task definition ${registered.taskDefinitionArn}`);
-  return deps.io.group('Run the migration task', () =>
-    runMigrationTask(
-      {
-        preflight: checked,
-        taskDefinition: {
-          taskDefinitionArn: registered.taskDefinitionArn,
-          taskDefinition: migrationTask,
-        },
-        containerName: settings.containerName,
-      },
-      deps,
-      {
-        pollIntervalMs: settings.pollIntervalSeconds * 1000,
-        timeoutMs: settings.waitTimeoutMinutes * 60 * 1000,
-      },
-    ),
-  );
-}
-
-/**
- * A registered revision that already is exactly what this run would register (a re-run, or the
- * same artefact promoted from staging: the image digest is reproducible, and patching is
- * idempotent), so the service is pointed at it instead of registering a copy.
- */
-function unchangedRevision(
-  described: DescribedTaskDefinition,
-  rendered: string,
-  revisions: Revisions,
-): RegisteredTaskDefinition | undefined {
-  const arn = described.taskDefinition.taskDefinitionArn;
-  if (revisions.migrationTask || typeof arn !== 'string') return undefined;
-  return rendered === renderCurrent(described)
-    ? { taskDefinitionArn: arn, taskDefinition: described.taskDefinition }
-    : undefined;
-}
-
-interface Revisions {
-  /** The service's new revision. */
-  readonly service: RegisterTaskDefinitionJson;
-  /** run-task mode: the migration-only task definition, run once before the service is updated. */
-  readonly migrationTask?: RegisterTaskDefinitionJson;
-}
-
-/** sidecar: the migration container goes into the service's tasks. run-task: it runs on its own. */
-function planRevisions(
-  settings: Settings,
-  described: DescribedTaskDefinition,
-  patchOptions: Omit<PatchOptions, 'image'>,
-  image: string,
-): Revisions {
-  if (settings.mode === 'sidecar') {
-    return { service: patchTaskDefinition(described, { ...patchOptions, image }) };
-  }
-  return {
-    service: removeMigrationContainer(
-      described,
-      settings.containerName,
-      settings.images,
-      patchOptions.source,
-    ),
-    migrationTask: buildMigrationTaskDefinition(described, {
-      containerName: settings.containerName,
-      image,
-      command: patchOptions.command,
-      ...(patchOptions.databaseUrlSecret
-        ? { databaseUrlSecret: patchOptions.databaseUrlSecret }
-        : {}),
-      ...(patchOptions.source ? { source: patchOptions.source } : {}),
-    }),
-  };
-}
-
-function links(checked: Preflight, report: Awaited<ReturnType<typeof runDeployment>>) {
-  const outcome = report.outcome;
-  const migration =
-    outcome?.status === 'failed' && outcome.kind === 'migration' ? outcome : undefined;
-  return deploymentLinks({
-    serviceArn: checked.serviceArn,
-    cluster: checked.cluster,
-    taskDefinitionArn: report.deployed.taskDefinitionArn,
-    previousTaskDefinitionArn: report.deployed.previousTaskDefinitionArn,
-    ...(migration ? { taskArn: migration.taskArn } : {}),
-    ...(migration?.logStream ? { logStream: migration.logStream } : {}),
-  });
 }
 
 async function readTaskDefinitionFile(
@@ -389,14 +352,6 @@ async function readTaskDefinitionFile(
     );
   });
   return parseTaskDefinitionFile(text, workspaceRelative(settings.workspace, source.path));
-}
-
-/** The task definition as it is now, in the form it is registered in, for the diff. */
-function renderCurrent(described: DescribedTaskDefinition): string {
-  return renderTaskDefinition({
-    ...stripReadOnly(described.taskDefinition),
-    ...(described.tags && described.tags.length > 0 ? { tags: described.tags } : {}),
-  });
 }
 
 function describeImage(settings: Settings, image: BuiltImage, reference: string): ImageFacts {
@@ -419,15 +374,9 @@ function describeBase(source: BaseImageSource): string {
   return `oci-layout://${source.path}${source.tag ? `:${source.tag}` : ''}`;
 }
 
-/** Atlas finds atlas.hcl in its working directory; any other name needs --config. */
+/** The migration container's argv: the same the dry-run plan shows. */
 function migrationCommand(settings: Settings): string[] {
-  const configName = path.posix.basename(settings.atlasConfig);
-  return buildMigrationCommand({
-    atlasEnv: settings.atlasEnv,
-    lockTimeout: settings.lockTimeout,
-    migrateArgs: [...settings.migrateArgs],
-    ...(configName !== DEFAULT_CONFIG_NAME ? { configFile: configName } : {}),
-  });
+  return buildMigrationCommand(migrationCommandOptions(settings));
 }
 
 /** The folder of atlas.hcl inside the image, so `file://migrations` resolves as it does in the repo. */

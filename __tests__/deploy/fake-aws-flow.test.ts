@@ -165,14 +165,17 @@ it('deploys: registers the patched revision (tags kept), updates the service, wa
   });
   expect(aws.ecs.service('web', 'prod').taskDefinition).toBe(report.deployed.taskDefinitionArn);
 
-  // The AWS calls of a deploy whose rollout completes at the second poll.
+  // The AWS calls of a deploy whose rollout completes at the second poll; then Atlas's report is
+  // read from the task that migrated (its running and stopped tasks listed, one log read).
   expect(aws.counts()).toEqual({
     DescribeServices: 3,
     DescribeTaskDefinition: 1,
     DescribeSecret: 1,
     RegisterTaskDefinition: 1,
     UpdateService: 1,
-    ListTasks: 2,
+    ListTasks: 4,
+    DescribeTasks: 1,
+    GetLogEvents: 1,
   });
   expect(io.text('info').some((l) => l.includes('has started 1 tasks'))).toBe(true);
   expect(io.text('info').some((l) => l.includes('deployment completed'))).toBe(true);
@@ -245,7 +248,9 @@ it('reports an app crash after a good migration, then the circuit breaker rollba
   expect(aws.callsOf('UpdateService')).toHaveLength(1);
   expect(report.rollback).toBeUndefined();
   expect(report.error!.message).toContain(`ECS rolled the service back to ${previousArn}.`);
-  expect(aws.callsOf('GetLogEvents')).toHaveLength(0);
+  // The migration ran: its report is looked for in one log, which holds Atlas's text output only.
+  expect(aws.callsOf('GetLogEvents')).toHaveLength(1);
+  expect(report.migration).toMatchObject({ reports: [], tasksRead: 1 });
 });
 
 it('reports a circuit breaker rollback after failed health checks', async () => {
@@ -359,7 +364,8 @@ it('survives throttling on every operation it polls with', async () => {
     DescribeSecret: 2,
     RegisterTaskDefinition: 2,
     UpdateService: 2,
-    ListTasks: 4,
+    // Two throttled, two polls, and the running and stopped tasks listed for Atlas's report.
+    ListTasks: 6,
   });
   // A throttled write was retried, never doubled: one revision, one deployment.
   expect(aws.ecs.taskDefinitions.filter((t) => t.family === 'web')).toHaveLength(2);

@@ -41,6 +41,7 @@ const migration: MigrationFailure = {
   status: 'failed',
   kind: 'migration',
   exitCode: 1,
+  migration: { reports: [], taskArn: 'arn:task/t1', tasksRead: 1, problem: 'no report' },
   errorLines: [ATLAS_ERROR_LINE],
   logTail: [],
   stoppedReason: 'Essential container in task exited',
@@ -357,12 +358,8 @@ describe('migrationStatusOf', () => {
     );
     expect(migrationStatusOf({ ...timeout, stoppedTasks: [good] }, 1)).toBe('succeeded');
     // A deployment another one replaced: its running tasks tell.
-    expect(migrationStatusOf({ ...rollout('superseded'), runningTasksMigrated: 1 }, 1)).toBe(
-      'succeeded',
-    );
-    expect(migrationStatusOf({ ...rollout('superseded'), runningTasksMigrated: 0 }, 1)).toBe(
-      'skipped',
-    );
+    expect(migrationStatusOf({ ...rollout('superseded'), tasksMigrated: 1 }, 1)).toBe('succeeded');
+    expect(migrationStatusOf({ ...rollout('superseded'), tasksMigrated: 0 }, 1)).toBe('skipped');
     const bad = { migrationExitCode: 3 } as StoppedTaskReport;
     expect(migrationStatusOf({ ...rollout('superseded'), stoppedTasks: [bad] }, 1)).toBe('failed');
   });

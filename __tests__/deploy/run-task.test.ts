@@ -310,12 +310,33 @@ function harness(script: {
 }
 
 const OPTIONS = { pollIntervalMs: 5_000, timeoutMs: 60_000, logRetryDelayMs: 1_000 };
+/** Atlas's JSON report (`--format '{{ json . }}'`) of one applied file. */
+const REPORT_LINE = JSON.stringify({
+  Driver: 'postgres',
+  Dir: 'file://migrations',
+  Pending: [{ Name: '2_add.sql', Version: '2', Description: 'add' }],
+  Applied: [
+    {
+      Name: '2_add.sql',
+      Version: '2',
+      Description: 'add',
+      Start: '2024-03-10T17:00:00.1Z',
+      End: '2024-03-10T17:00:00.2Z',
+      Applied: ['ALTER TABLE t ADD c int;'],
+    },
+  ],
+  Current: '1',
+  Target: '2',
+  Start: '2024-03-10T17:00:00Z',
+  End: '2024-03-10T17:00:00.3Z',
+  Message: 'Migrated to version 2 from 1 (1 migrations in total)',
+});
 
 describe('runMigrationTask', () => {
   it('succeeds when the container exits 0, after polling until the task has STOPPED', async () => {
     const h = harness({
       polls: [status('PENDING'), status('RUNNING'), status('DEPROVISIONING'), stopped(0)],
-      logs: [['Migrating to version 2 from 1', '  -- 1 migration']],
+      logs: [[REPORT_LINE]],
     });
     const outcome = await runMigrationTask(request(), h.deps, OPTIONS);
 
@@ -325,7 +346,19 @@ describe('runMigrationTask', () => {
       polls: 4,
       taskArn: TASK_ARN,
       exitCode: 0,
-      logTail: ['Migrating to version 2 from 1', '  -- 1 migration'],
+      migration: {
+        reports: [
+          expect.objectContaining({
+            current: '1',
+            target: '2',
+            pending: [{ name: '2_add.sql', version: '2', description: 'add' }],
+          }),
+        ],
+        taskArn: TASK_ARN,
+        logStream: { group: '/ecs/web', stream: `ecs/atlas/${TASK_ID}`, region: 'us-east-1' },
+        tasksRead: 1,
+      },
+      logTail: [REPORT_LINE],
       logStream: { group: '/ecs/web', stream: `ecs/atlas/${TASK_ID}`, region: 'us-east-1' },
       logProblem: undefined,
     });
@@ -352,7 +385,7 @@ describe('runMigrationTask', () => {
         `Migration succeeded: container "atlas" exited with code 0 in task ${TASK_ID}`,
       ]),
     );
-    expect(h.io.text('group')).toEqual([`Log of atlas in task ${TASK_ID} (last 2 lines)`]);
+    expect(h.io.text('group')).toEqual([`Log of atlas in task ${TASK_ID} (last 1 lines)`]);
   });
 
   it("fails on a non-zero exit code with Atlas's error, the log's tail and the stop reason", async () => {
@@ -675,7 +708,16 @@ describe('runMigrationTask against the fake AWS endpoint', () => {
           name: 'atlas',
           image: IMAGE,
           essential: true,
-          command: ['migrate', 'apply', '--env', 'deploy', '--lock-timeout', '10m'],
+          command: [
+            'migrate',
+            'apply',
+            '--env',
+            'deploy',
+            '--lock-timeout',
+            '10m',
+            '--format',
+            '{{ json . }}',
+          ],
           secrets: [{ name: 'DATABASE_URL', valueFrom: secretArn }],
           logConfiguration: {
             logDriver: 'awslogs',

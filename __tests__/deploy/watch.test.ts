@@ -684,9 +684,40 @@ describe('a rollout that fails', () => {
       { ecs: ecs.api, logs: logsApi(), io, ...fakeClock() },
       OPTIONS,
     );
-    expect(outcome).toMatchObject({ cause: 'superseded', runningTasksMigrated: 1 });
+    expect(outcome).toMatchObject({ cause: 'superseded', tasksMigrated: 1 });
     expect(io.text('info')).toContain(
-      `Before it was replaced, the migration container "atlas" had exited 0 in 1 running task(s) of deployment ${DEPLOYMENT}`,
+      `Before it was replaced, the migration container "atlas" had exited 0 in 1 task(s) of deployment ${DEPLOYMENT}`,
+    );
+  });
+
+  it("counts a replaced deployment's task drained between the poll's stopped-task look and this one", async () => {
+    const other: Deployment = { id: 'ecs-svc/9', status: 'PRIMARY', taskDefinition: 'arn:other:1' };
+    const ecs = scriptedEcs(() => ({ deployments: [other, ours({ status: 'ACTIVE' })] }));
+    const drained: Task = {
+      taskArn: 'arn:aws:ecs:us-east-1:123456789012:task/prod/run1',
+      lastStatus: 'STOPPED',
+      containers: [
+        { name: 'atlas', lastStatus: 'STOPPED', exitCode: 0 },
+        { name: 'app', lastStatus: 'STOPPED', exitCode: 0 },
+      ],
+    };
+    // The poll's own look at the stopped tasks comes first and sees none; the task is drained
+    // right after it, so it is no longer RUNNING when the replaced deployment is looked at.
+    let stoppedLooks = 0;
+    ecs.api.listTasks = async (input) => {
+      if (input.desiredStatus === 'RUNNING') return { taskArns: [] };
+      return { taskArns: stoppedLooks++ === 0 ? [] : [drained.taskArn!] };
+    };
+    ecs.api.describeTasks = async () => ({ tasks: [drained] });
+    const io = recordingIO();
+    const outcome = await watchDeployment(
+      request(),
+      { ecs: ecs.api, logs: logsApi(), io, ...fakeClock() },
+      OPTIONS,
+    );
+    expect(outcome).toMatchObject({ cause: 'superseded', tasksMigrated: 1, stoppedTasks: [] });
+    expect(io.text('info')).toContain(
+      `Before it was replaced, the migration container "atlas" had exited 0 in 1 task(s) of deployment ${DEPLOYMENT}`,
     );
   });
 

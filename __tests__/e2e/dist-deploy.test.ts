@@ -152,14 +152,17 @@ describe('a successful deployment', () => {
     expect(rendered.containerDefinitions[0].image).toBe(`${repository}@${digest}`);
 
     // What one successful deploy costs: pre-flight (DescribeServices, DescribeTaskDefinition,
-    // DescribeSecret), the two writes, then per poll DescribeServices + ListTasks (COMPLETED at 2).
+    // DescribeSecret), the two writes, then per poll DescribeServices + ListTasks (COMPLETED at 2),
+    // then Atlas's report: the deployment's running and stopped tasks, and one task's log.
     expect(aws.counts({ includeErrors: true })).toEqual({
       DescribeServices: 3,
       DescribeTaskDefinition: 1,
       DescribeSecret: 1,
       RegisterTaskDefinition: 1,
       UpdateService: 1,
-      ListTasks: 2,
+      ListTasks: 4,
+      DescribeTasks: 1,
+      GetLogEvents: 1,
     });
     // A first push of config + base layer + new layer: HEAD the manifest, HEAD each blob, then
     // POST/PATCH/PUT each blob, PUT the manifest by digest and under its content tag.

@@ -94,7 +94,16 @@ describe('dist/index.js dry run', () => {
       name: 'atlas',
       image: `${REPOSITORY}@${digest}`,
       essential: false,
-      command: ['migrate', 'apply', '--env', 'deploy', '--lock-timeout', '10m'],
+      command: [
+        'migrate',
+        'apply',
+        '--env',
+        'deploy',
+        '--lock-timeout',
+        '10m',
+        '--format',
+        '{{ json . }}',
+      ],
       secrets: [{ name: 'DATABASE_URL', valueFrom: SECRET_ARN }],
       logConfiguration: {
         logDriver: 'awslogs',
@@ -186,6 +195,8 @@ describe('dist/index.js dry run', () => {
       'file://atlas.prod.hcl',
       '--tx-mode',
       'all',
+      '--format',
+      '{{ json . }}',
     ]);
   });
 

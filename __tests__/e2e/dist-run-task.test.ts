@@ -74,7 +74,16 @@ describe('mode: run-task', () => {
     expect(migrationContainers[0]).toMatchObject({
       image: run.outputs.image,
       essential: true,
-      command: ['migrate', 'apply', '--env', 'deploy', '--lock-timeout', '10m'],
+      command: [
+        'migrate',
+        'apply',
+        '--env',
+        'deploy',
+        '--lock-timeout',
+        '10m',
+        '--format',
+        '{{ json . }}',
+      ],
     });
     const serviceContainers = service!.body.containerDefinitions as Record<string, unknown>[];
     expect(serviceContainers.map((c) => c.name)).toEqual(['app']);

@@ -25,3 +25,10 @@ export function writeReport(name: string, title: string, summary: string, body: 
   process.stdout.write(`\n${text}\n`);
   return file;
 }
+
+/** Keeps a run's step summary as reports/summaries/<name>.md, for scripts/render-summaries.js. */
+export function keepSummary(name: string, markdown: string): void {
+  const dir = path.join(REPORTS_DIR, 'summaries');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, `${name}.md`), markdown);
+}

@@ -3,6 +3,7 @@
 // carries the error, so the caller can set outputs and the summary before failing the step.
 import type { Settings } from '../inputs/settings';
 import type { RegisterTaskDefinitionJson } from '../taskdef';
+import { readAppliedReport, type MigrationRead } from './applied-report';
 import { deploy, type Deployed, type RegisteredTaskDefinition } from './deploy';
 import type { Preflight } from './preflight';
 import { rollbackUnlessReplaced, type ReplacingDeployment, type RollbackResult } from './rollback';
@@ -49,6 +50,11 @@ export interface DeploymentReport {
   /** Set when a rollback was due but another deployment had replaced ours: it was left alone. */
   readonly replacedBy?: ReplacingDeployment;
   readonly migrationStatus: MigrationStatus;
+  /**
+   * Atlas's report: of the task whose migration failed, or of the task that applied the files.
+   * Absent when no migration container is known to have run.
+   */
+  readonly migration?: MigrationRead;
   /** Set when the step must fail; throw it after writing outputs and the summary. */
   readonly error: DeploymentFailedError | undefined;
 }
@@ -65,7 +71,7 @@ export function migrationStatusOf(
   // if a task says so (a stopped one, or for a replaced deployment one still running).
   const migrated =
     outcome.stoppedTasks.some((t) => t.migrationExitCode === 0) ||
-    (outcome.status === 'failed' && (outcome.runningTasksMigrated ?? 0) > 0);
+    (outcome.status === 'failed' && (outcome.tasksMigrated ?? 0) > 0);
   if (migrated) return 'succeeded';
   // Replaced before any of its tasks told: the migration did not run under this deployment.
   const replaced = outcome.status === 'failed' && outcome.cause === 'superseded';
@@ -152,6 +158,8 @@ export interface RunDeploymentRequest {
   readonly taskDefinition: RegisterTaskDefinitionJson;
   /** A registered revision equal to taskDefinition, deployed instead of registering a new one. */
   readonly existing?: RegisteredTaskDefinition;
+  /** Read Atlas's report from the tasks that migrated. Default true; run-task's tasks do not. */
+  readonly readMigrationReport?: boolean;
 }
 
 export async function runDeployment(
@@ -196,11 +204,27 @@ export async function runDeployment(
     watchOptionsFromSettings(settings, watchOverrides),
   );
   const migrationStatus = migrationStatusOf(outcome, preflight.desiredCount);
+  const migration =
+    request.readMigrationReport === false
+      ? undefined
+      : await migrationReport(
+          outcome,
+          migrationStatus,
+          {
+            cluster: settings.cluster,
+            deploymentId: deployed.deploymentId,
+            containerName: settings.containerName,
+            taskDefinition: deployed.registeredTaskDefinition,
+          },
+          deps,
+          watchOptionsFromSettings(settings, watchOverrides),
+        );
+  const read = migration ? { migration } : {};
   if (outcome.status === 'succeeded') {
     if (preflight.desiredCount === 0) {
       deps.io.warning('The service has a desired count of 0: no task ran the migration');
     }
-    return { deployed, outcome, rollback: undefined, migrationStatus, error: undefined };
+    return { deployed, outcome, rollback: undefined, migrationStatus, ...read, error: undefined };
   }
 
   // A run racing ours may have replaced our deployment: never roll back over it.
@@ -230,8 +254,24 @@ export async function runDeployment(
     rollback: rollbackResult,
     ...(replacedBy ? { replacedBy } : {}),
     migrationStatus,
+    ...read,
     error: new DeploymentFailedError(outcome, rollbackResult, message),
   };
+}
+
+/** Sidecar mode only reads logs the outcome did not: a failure's own, or the applying task's. */
+async function migrationReport(
+  outcome: WatchOutcome,
+  status: MigrationStatus,
+  request: Parameters<typeof readAppliedReport>[0],
+  deps: WatchDeps,
+  options: WatchOptions,
+): Promise<MigrationRead | undefined> {
+  if (outcome.status === 'failed' && outcome.kind === 'migration') return outcome.migration;
+  if (status !== 'succeeded') return undefined;
+  const read = await readAppliedReport(request, deps, options);
+  if (read.problem) deps.io.info(`Atlas's report could not be read: ${read.problem}`);
+  return read;
 }
 
 /** The action outputs this phase fills in. */

@@ -25,6 +25,7 @@ import {
   type MigrationLog,
   type MigrationLogDeps,
 } from './migration-log';
+import { migrationRead, type MigrationRead } from './applied-report';
 import { classifyStoppedTask, type StoppedTaskReport } from './stopped-task';
 import { DEFAULT_MAX_CONSECUTIVE_POLL_ERRORS, type WatchOptions } from './watch';
 
@@ -98,6 +99,8 @@ export interface MigrationTaskSucceeded extends OutcomeBase {
   readonly status: 'succeeded';
   readonly taskArn: string;
   readonly exitCode: 0;
+  /** Atlas's report(s) from the container's log. */
+  readonly migration: MigrationRead;
   /** The end of Atlas's output, when the log could be read. */
   readonly logTail: readonly string[];
   readonly logStream: LogStreamRef | undefined;
@@ -113,6 +116,8 @@ export interface MigrationTaskFailed extends OutcomeBase {
   readonly kind: 'migration' | 'task';
   readonly taskArn: string;
   readonly exitCode: number | undefined;
+  /** Atlas's report(s) from the container's log (none for an error raised before one). */
+  readonly migration: MigrationRead;
   /** Atlas's `Error:` lines from the container's log. */
   readonly errorLines: readonly string[];
   /** The last lines of that log. */
@@ -402,17 +407,11 @@ async function finished(
   const container = task.containers?.find((c) => c.name === containerName);
   const exitCode = container?.exitCode;
 
-  // A container that never ran has no log worth waiting for; a successful one's log is only shown,
-  // so it is not waited for long.
+  // A container that never ran has no log worth waiting for; one that ran holds Atlas's report.
   const log: MigrationLog =
     exitCode !== undefined
       ? await readMigrationLog(
-          {
-            taskDefinition: request.taskDefinition.taskDefinition,
-            containerName,
-            taskArn,
-            ...(exitCode === 0 ? { maxRetries: 1 } : {}),
-          },
+          { taskDefinition: request.taskDefinition.taskDefinition, containerName, taskArn },
           deps,
           options,
         )
@@ -423,6 +422,11 @@ async function finished(
           problem: `container "${containerName}" never ran`,
         };
   const { tail } = log;
+  const migration = migrationRead(log.lines, {
+    taskArn,
+    logStream: log.logStream,
+    problem: log.problem,
+  });
 
   if (exitCode === 0) {
     io.info(
@@ -442,6 +446,7 @@ async function finished(
       polls,
       taskArn,
       exitCode: 0,
+      migration,
       logTail: tail,
       logStream: log.logStream,
       logProblem: log.problem,
@@ -479,6 +484,7 @@ async function finished(
     polls,
     taskArn,
     exitCode,
+    migration,
     errorLines,
     logTail: tail,
     logStream: log.logStream,

@@ -12,6 +12,7 @@ import type { ActionIO } from '../report/action-io';
 import { POLL_INTERVAL_SECONDS } from '../report/plan';
 import type { EcsApi } from '../aws/api';
 import { isTransientAwsError } from '../aws/errors';
+import { migrationRead, type MigrationRead } from './applied-report';
 import { extractAtlasErrors } from './atlas-log';
 import { taskIdOf, type ContainersWithLogs } from './log-stream';
 import {
@@ -81,6 +82,8 @@ export interface MigrationFailure extends OutcomeBase {
   readonly status: 'failed';
   readonly kind: 'migration';
   readonly exitCode: number;
+  /** Atlas's report(s) from the container's log (none for an error raised before one). */
+  readonly migration: MigrationRead;
   /** Atlas's `Error:` lines from the container's log. */
   readonly errorLines: readonly string[];
   /** The last lines of that log. */
@@ -103,10 +106,10 @@ export interface RolloutFailure extends OutcomeBase {
    */
   readonly cause: 'failed' | 'rolled-back' | 'superseded';
   /**
-   * Superseded only: tasks of the deployment still running whose migration container had exited
-   * 0 (the sidecar pattern keeps them running), so the step can say the migration did run.
+   * Superseded only: tasks of the deployment (running, or drained since) whose migration
+   * container had exited 0, so the step can say the migration did run.
    */
-  readonly runningTasksMigrated?: number;
+  readonly tasksMigrated?: number;
 }
 
 export interface WatchTimeout extends OutcomeBase {
@@ -265,27 +268,33 @@ class Watcher {
       outcome.kind === 'rollout' &&
       outcome.cause === 'superseded'
     ) {
-      return { ...outcome, runningTasksMigrated: await this.runningTasksMigrated() };
+      return { ...outcome, tasksMigrated: await this.tasksMigrated() };
     }
     return outcome;
   }
 
   /**
-   * Tasks of the deployment still running whose migration container exited 0: what a replaced
-   * deployment can tell about its migration. Best effort: a failed read counts none.
+   * Tasks of the deployment whose migration container exited 0: what a replaced deployment can
+   * tell about its migration. Running ones, and stopped ones too: the deployment that replaced
+   * ours drains our tasks as soon as its own are up, which can fall between this poll's look at
+   * the stopped tasks and this one. Best effort: a failed read counts none.
    */
-  private async runningTasksMigrated(): Promise<number> {
+  private async tasksMigrated(): Promise<number> {
     const { ecs } = this.deps;
     const { request } = this;
     try {
-      const listed = await ecs.listTasks({
-        cluster: request.cluster,
-        startedBy: request.deploymentId,
-        desiredStatus: 'RUNNING',
-      });
-      const arns = (listed.taskArns ?? []).slice(0, DESCRIBE_TASKS_BATCH);
-      if (arns.length === 0) return 0;
-      const answer = await ecs.describeTasks({ cluster: request.cluster, tasks: arns });
+      const arns: string[] = [];
+      for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
+        const listed = await ecs.listTasks({
+          cluster: request.cluster,
+          startedBy: request.deploymentId,
+          desiredStatus,
+        });
+        arns.push(...(listed.taskArns ?? []));
+      }
+      const batch = arns.slice(0, DESCRIBE_TASKS_BATCH);
+      if (batch.length === 0) return 0;
+      const answer = await ecs.describeTasks({ cluster: request.cluster, tasks: batch });
       const migrated = (answer.tasks ?? []).filter((task) =>
         (task.containers ?? []).some(
           (c) => c.name === request.migrationContainer && c.exitCode === 0,
@@ -293,13 +302,13 @@ class Watcher {
       ).length;
       if (migrated > 0) {
         this.deps.io.info(
-          `Before it was replaced, the migration container "${request.migrationContainer}" had exited 0 in ${migrated} running task(s) of deployment ${request.deploymentId}`,
+          `Before it was replaced, the migration container "${request.migrationContainer}" had exited 0 in ${migrated} task(s) of deployment ${request.deploymentId}`,
         );
       }
       return migrated;
     } catch (error) {
       this.deps.io.info(
-        `Could not read the running tasks of deployment ${request.deploymentId}: ${errorMessage(error)}`,
+        `Could not read the tasks of deployment ${request.deploymentId}: ${errorMessage(error)}`,
       );
       return 0;
     }
@@ -428,6 +437,7 @@ class Watcher {
       kind: 'migration',
       ...this.base(),
       exitCode,
+      migration: migrationRead(log.lines, { taskArn, logStream, problem: logProblem }),
       errorLines,
       logTail: tail,
       stoppedReason: task.stoppedReason,

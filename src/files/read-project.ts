@@ -27,6 +27,7 @@ import {
   type StreamedContent,
 } from '../migrations/atlas-sum';
 import { sumIgnoredFromHead } from '../migrations/sum-directive';
+import { directiveWarnings } from '../migrations/file-directives';
 import { compareNames, selectMigrationFiles } from '../migrations/sum-hash';
 
 export interface ReadProjectOptions {
@@ -38,6 +39,8 @@ export interface ReadProjectOptions {
   readonly atlasConfig: string;
   /** Input 'atlas-env'. */
   readonly atlasEnv: string;
+  /** The names input 'vars' sets (with their lines there): atlas.hcl must declare each. */
+  readonly vars?: readonly { readonly name: string; readonly line: number }[];
 }
 
 export interface MigrationProject {
@@ -102,8 +105,9 @@ export async function readMigrationProject(opts: ReadProjectOptions): Promise<Mi
       file: config.file.path,
       env: opts.atlasEnv,
       migrationsDir: dir instanceof Error ? opts.migrationsDir : dir.path,
+      ...(opts.vars ? { vars: opts.vars } : {}),
     });
-    errors.push(...report.problems);
+    errors.push(...report.problems, ...(report.inputProblems ?? []));
     warnings.push(...report.warnings);
     dirFormat = report.dirFormat ?? dirFormat;
     // atlas.hcl is the only HCL a run reads: free the parser before the layer is built.
@@ -111,6 +115,11 @@ export async function readMigrationProject(opts: ReadProjectOptions): Promise<Mi
   }
 
   const migrations = dir instanceof Error ? [] : selectMigrationFiles(dir.migrationFiles);
+  if (!(dir instanceof Error)) {
+    for (const file of migrations) {
+      warnings.push(...directiveWarnings(posixJoin(dir.path, file.name), fileHead(file)));
+    }
+  }
   if (!(dir instanceof Error)) {
     errors.push(...dir.problems);
     if (migrations.length === 0) {
@@ -471,4 +480,19 @@ function toPosix(p: string): string {
 
 function posixJoin(dir: string, name: string): string {
   return dir === '.' ? name : `${dir}/${name}`;
+}
+
+/** The start of a migration file, where Atlas reads its directives. */
+function fileHead(file: MigrationSource): string {
+  const HEAD_BYTES = 4096;
+  if (Buffer.isBuffer(file.content)) return file.content.subarray(0, HEAD_BYTES).toString('utf8');
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  file.content.forEachChunk((chunk) => {
+    if (kept >= HEAD_BYTES) return;
+    const part = Buffer.from(chunk.subarray(0, HEAD_BYTES - kept));
+    chunks.push(part);
+    kept += part.length;
+  });
+  return Buffer.concat(chunks).toString('utf8');
 }

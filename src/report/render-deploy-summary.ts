@@ -3,6 +3,7 @@
 import type { DeploymentLinks } from '../deploy/console-links';
 import type { DeploymentReport } from '../deploy/run-deployment';
 import type { MigrationTaskFailure, MigrationTaskTimeout } from '../deploy/run-task';
+import { renderMigrationSection, type MigrationSectionFacts } from './render-migration';
 import { fence, formatBytes, type ImageFacts } from './render-summary';
 
 export interface PushFacts {
@@ -24,6 +25,8 @@ export interface DeployFacts {
   readonly taskDefinitionDiff: string;
   readonly report: DeploymentReport;
   readonly links: DeploymentLinks;
+  /** What Atlas applied (or failed on), from its report. */
+  readonly migration?: MigrationSectionFacts;
 }
 
 const HEADLINES = {
@@ -57,10 +60,13 @@ export function renderDeploySummary(facts: DeployFacts): string {
 
   const outcome = report.outcome;
   if (outcome?.status === 'failed' && outcome.kind === 'migration') {
+    if (facts.migration) lines.push(...renderMigrationSection(facts.migration));
+    else if (outcome.errorLines.length > 0) {
+      lines.push(fence(outcome.errorLines.join('\n'), 'text'), '');
+    }
     lines.push(`The migration container exited with code ${outcome.exitCode}.`);
     if (outcome.stoppedReason) lines.push(`ECS: ${outcome.stoppedReason}`);
     lines.push('');
-    if (outcome.errorLines.length > 0) lines.push(fence(outcome.errorLines.join('\n'), 'text'), '');
     if (outcome.logTail.length > 0) {
       lines.push(...logTailDetails(outcome.logTail));
     } else if (outcome.logProblem) {
@@ -68,6 +74,11 @@ export function renderDeploySummary(facts: DeployFacts): string {
     }
   } else if (report.error) {
     lines.push(fence(report.error.message, 'text'), '');
+    if (facts.migration && facts.migration.targets.length > 0) {
+      lines.push('The migration itself succeeded:', '', ...renderMigrationSection(facts.migration));
+    }
+  } else if (facts.migration) {
+    lines.push(...renderMigrationSection(facts.migration));
   }
   if (report.rollback) {
     lines.push(
@@ -87,7 +98,7 @@ export function renderDeploySummary(facts: DeployFacts): string {
   const moved = push.alreadyPresent
     ? 'already in the registry: nothing uploaded'
     : `${push.uploaded} blobs uploaded (${formatBytes(push.bytesUploaded)}), ${push.mounted} mounted, ${push.existing} already there`;
-  lines.push('| | |', '|---|---|');
+  lines.push('| Deploy | Details |', '|---|---|');
   lines.push(`| Migration | ${report.migrationStatus} |`);
   lines.push(`| Image | \`${facts.image.reference}\` |`);
   lines.push(`| Push | ${moved}; tags ${push.tags.map((t) => `\`${t}\``).join(', ')} |`);
@@ -121,20 +132,30 @@ export interface MigrationTaskFailureFacts {
   readonly image: ImageFacts;
   readonly push: PushFacts;
   readonly outcome: MigrationTaskFailure | MigrationTaskTimeout;
+  readonly migration?: MigrationSectionFacts;
 }
 
 /** run-task mode, when the one-off migration task did not succeed: the service was not touched. */
 export function renderMigrationTaskFailure(facts: MigrationTaskFailureFacts): string {
   const { outcome } = facts;
   const lines = [`## Atlas ECS deploy: ${facts.service}`, '', `### ${HEADLINES.failed}`, ''];
-  lines.push(fence(outcome.message, 'text'), '');
+  if (facts.migration) {
+    lines.push(...renderMigrationSection(facts.migration));
+    lines.push(`${firstLine(outcome.message)}`, '');
+  } else {
+    lines.push(fence(outcome.message, 'text'), '');
+  }
   if (outcome.status === 'failed' && outcome.kind !== 'not-started' && outcome.logTail.length > 0) {
     lines.push(...logTailDetails(outcome.logTail));
   }
-  lines.push('| | |', '|---|---|');
+  lines.push('| Deploy | Details |', '|---|---|');
   lines.push('| Migration | failed (standalone task); the service was not updated |');
   lines.push(`| Image | \`${facts.image.reference}\` |`);
   lines.push(`| Migration task definition | \`${outcome.taskDefinitionArn}\` |`);
   lines.push('');
   return lines.join('\n');
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
 }

@@ -53,7 +53,7 @@ export function renderDryRunSummary(facts: DryRunFacts): string {
     lines.push('### Warnings', '', ...facts.warnings.map((w) => `- ${cell(w)}`), '');
   }
   lines.push('### Migration image', '');
-  lines.push('| | |', '|---|---|');
+  lines.push('| Dry run | Details |', '|---|---|');
   lines.push(`| Image | \`${cell(image.reference)}\` |`);
   lines.push(`| Digest | \`${image.digest}\` |`);
   lines.push(`| Platform | ${cell(image.platform)} |`);

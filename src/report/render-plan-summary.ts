@@ -1,0 +1,62 @@
+// The step summary of mode plan: what a deploy would apply, as Atlas's dry run in the service's
+// network reported it, or why the dry run failed. Pure: data in, markdown out.
+import type { MigrationTaskOutcome } from '../deploy/run-task';
+import { renderMigrationSection, type MigrationSectionFacts } from './render-migration';
+import { fence, type ImageFacts } from './render-summary';
+
+export interface PlanSummaryFacts {
+  readonly service: string;
+  readonly image: ImageFacts;
+  readonly outcome: MigrationTaskOutcome;
+  readonly migration?: MigrationSectionFacts;
+  /** The dry run's command line, as the container runs it. */
+  readonly command: readonly string[];
+}
+
+export function renderPlanSummary(facts: PlanSummaryFacts): string {
+  const { outcome, migration } = facts;
+  const lines = [`## Atlas ECS plan: ${facts.service}`, '', `### ${headline(facts)}`, ''];
+  if (migration) {
+    lines.push(...renderMigrationSection(migration));
+    if (outcome.status !== 'succeeded') lines.push(firstLine(outcome.message), '');
+  } else if (outcome.status !== 'succeeded') {
+    lines.push(fence(outcome.message, 'text'), '');
+  }
+  if (outcome.status === 'failed' && outcome.kind !== 'not-started' && outcome.logTail.length > 0) {
+    lines.push(
+      '<details><summary>Log tail</summary>',
+      '',
+      fence(outcome.logTail.join('\n'), 'text'),
+      '',
+      '</details>',
+      '',
+    );
+  }
+  lines.push('| Plan | Details |', '|---|---|');
+  lines.push('| Service | not updated: a plan changes nothing |');
+  lines.push(`| Dry run | \`atlas ${facts.command.map(shellWord).join(' ')}\` |`);
+  lines.push(`| Image | \`${facts.image.reference}\` |`);
+  lines.push(`| Migration task definition | \`${outcome.taskDefinitionArn}\` |`);
+  if ('taskArn' in outcome) lines.push(`| Task | \`${outcome.taskArn}\` |`);
+  lines.push('');
+  return lines.join('\n');
+}
+
+function headline(facts: PlanSummaryFacts): string {
+  if (facts.outcome.status !== 'succeeded') return '❌ The dry run failed';
+  const targets = facts.migration?.targets ?? [];
+  if (targets.length === 0) return "⚠️ The dry run succeeded, but Atlas's report could not be read";
+  const pending = targets.reduce((n, t) => n + t.pending.length, 0);
+  return pending === 0
+    ? '✅ Nothing to apply'
+    : `📋 ${pending} migration file${pending === 1 ? '' : 's'} would be applied`;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
+}
+
+/** A word as a POSIX shell would need it, for a command line to read (and paste). */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
