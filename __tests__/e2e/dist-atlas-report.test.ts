@@ -2,12 +2,15 @@
 // Atlas in the migration container from the command the action registered (FakeAtlas, on the
 // migration files it reads back from the pushed image), against a simulated database. The
 // outputs and the summary must say what the container's log says.
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { startRegistry, type RegistryServer } from '../helpers/registry-server';
 import { scenarios, type FakeAws } from '../helpers/fake-aws';
-import { DEFAULT_DATABASE_URL, FakeDatabase } from '../helpers/fake-atlas';
+import { atlasSum, DEFAULT_DATABASE_URL, FakeDatabase } from '../helpers/fake-atlas';
+import { runAction } from '../helpers/run-action';
 import * as standalone from '../helpers/fake-aws/standalone';
 import { keepSummary } from '../helpers/report';
-import { exampleWorkspace, type TestWorkspace } from '../helpers/workspace';
+import { DEMO_INPUTS, exampleWorkspace, type TestWorkspace } from '../helpers/workspace';
 import {
   annotationText,
   CLUSTER,
@@ -199,6 +202,75 @@ describe('mode plan', () => {
     expect(everything(run)).not.toContain(PASSWORD);
   });
 
+  it('passes every typed Atlas option in the command, in order, and Atlas honours them', async () => {
+    appendFileSync(
+      path.join(ws.dir, 'atlas.hcl'),
+      '\nvariable "tier" {\n  type    = string\n  default = "dev"\n}\n',
+    );
+    const db = new FakeDatabase({ applied: [V1], revisionsSchema: 'atlas_meta' });
+    aws.ecs.standalone.setBehaviour({ scenario: standalone.atlas(db) });
+
+    const run = await runDeploy(
+      ws.dir,
+      aws,
+      inputs({
+        mode: 'plan',
+        'exec-order': 'linear-skip',
+        'tx-mode': 'all',
+        'revisions-schema': 'atlas_meta',
+        'to-version': V2,
+        vars: 'tier=prod',
+      }),
+    );
+    keepSummary('plan-typed-options', run.summary);
+    expect(stderrOf(run)).toBe('');
+    expect(run.code).toBe(0);
+    const registered = aws.ecs.taskDefinitions.at(-1)!;
+    expect((registered.body.containerDefinitions as { command: string[] }[])[0]!.command).toEqual([
+      'migrate',
+      'apply',
+      '--env',
+      'deploy',
+      '--lock-timeout',
+      '10m',
+      '--exec-order',
+      'linear-skip',
+      '--tx-mode',
+      'all',
+      '--revisions-schema',
+      'atlas_meta',
+      '--to-version',
+      V2,
+      '--var',
+      'tier=prod',
+      '--dry-run',
+      '--format',
+      '{{ json . }}',
+    ]);
+    // --to-version stops at V2; the revisions are read from atlas_meta.
+    expect(run.outputs['pending-count']).toBe('1');
+    expect(run.outputs['target-version']).toBe(V2);
+    expect(run.summary).toContain(
+      "| Dry run | `atlas migrate apply --env deploy --lock-timeout 10m --exec-order linear-skip --tx-mode all --revisions-schema atlas_meta --to-version 20240215093000 --var tier=prod --dry-run --format '{{ json . }}'` |",
+    );
+  });
+
+  it('baseline: a database that already has the schema starts after the baseline version', async () => {
+    const db = new FakeDatabase({ dirty: true });
+    aws.ecs.standalone.setBehaviour({ scenario: standalone.atlas(db) });
+
+    const refused = await runDeploy(ws.dir, aws, inputs({ mode: 'plan' }));
+    expect(refused.code).toBe(1);
+    const annotation = annotationText(refused.errors);
+    expect(annotation).toContain('connected database is not clean');
+    expect(annotation).toMatch(/Fix: .*baseline/);
+
+    const run = await runDeploy(ws.dir, aws, inputs({ mode: 'plan', baseline: V1 }));
+    expect(run.code).toBe(0);
+    expect(run.outputs['pending-count']).toBe('2');
+    expect(run.outputs['target-version']).toBe(V3);
+  });
+
   it('says there is nothing to apply when the database is up to date', async () => {
     const db = new FakeDatabase({ applied: [V1, V2, V3] });
     aws.ecs.standalone.setBehaviour({ scenario: standalone.atlas(db) });
@@ -232,5 +304,30 @@ describe('mode plan', () => {
     expect(annotation).toMatch(/Fix: .*security group/);
     expect(run.summary).toContain('### ❌ The dry run failed');
     expect(run.summary.indexOf('**Fix:**')).toBeLessThan(run.summary.indexOf('connection refused'));
+  });
+});
+
+describe('before anything runs', () => {
+  it('warns at its line about a txmode directive Atlas would ignore (no empty line after it)', async () => {
+    const dir = path.join(ws.dir, 'migrations');
+    const name = '20240401000000_concurrent_index.sql';
+    writeFileSync(
+      path.join(dir, name),
+      '-- atlas:txmode none\nCREATE INDEX CONCURRENTLY "users_name" ON "users" ("name");\n',
+    );
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.sql'))
+      .map((f) => ({ name: f, content: readFileSync(path.join(dir, f), 'utf8') }));
+    writeFileSync(path.join(dir, 'atlas.sum'), atlasSum(files));
+
+    const run = await runAction(DEMO_INPUTS, { workspace: ws.dir });
+    expect(run.code).toBe(0);
+    const warning = run.warnings.find((w) => w.includes('atlas:txmode'));
+    expect(warning).toMatch(
+      new RegExp(
+        `^::warning file=migrations/${name},line=1::"-- atlas:txmode none" is followed by a statement`,
+      ),
+    );
+    expect(warning).toContain('Fix: put an empty line after the directive');
   });
 });

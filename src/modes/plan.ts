@@ -6,6 +6,7 @@ import { migrationSectionFacts, withHint } from '../report/migration-facts';
 import { migrationOutputs } from '../report/migration-outputs';
 import { renderPlanSummary } from '../report/render-plan-summary';
 import { migrateOnce } from './migrate-once';
+import { migrationCommandOf } from './sidecar';
 import type { DeployMode, ModeContext, ModeResult } from './types';
 
 export const planMode: DeployMode = {
@@ -37,7 +38,7 @@ export const planMode: DeployMode = {
         service: preflight.serviceName,
         image: context.image,
         outcome,
-        command: revisions.migrationTask!.containerDefinitions[0]?.command ?? [],
+        command: migrationCommandOf(context),
         ...(facts ? { migration: facts } : {}),
       }),
       ...(failed ? { error: withHint(new Error(outcome.message), facts) } : {}),

@@ -57,8 +57,17 @@ export function deploySummary(
     taskDefinitionDiff: context.taskDefinitionDiff,
     report,
     links: links(context, report),
+    command: migrationCommandOf(context),
     ...(migration ? { migration } : {}),
   });
+}
+
+/** The migration container's command, from whichever revision holds it. */
+export function migrationCommandOf(context: ModeContext): readonly string[] {
+  const { revisions, settings } = context;
+  const holder = revisions.migrationTask ?? revisions.service;
+  const container = holder?.containerDefinitions.find((c) => c.name === settings.containerName);
+  return container?.command ?? [];
 }
 
 function links(context: ModeContext, report: DeploymentReport) {

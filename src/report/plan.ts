@@ -1,6 +1,7 @@
 // The AWS and registry calls a real run would make, in order, for the dry-run plan. Pure.
 import { EXEC_ORDER_MEANINGS, TX_MODE_MEANINGS } from '../inputs/atlas-options';
 import type { Settings } from '../inputs/settings';
+import { atlasCommandLine } from './command-line';
 import { parseEcrHost, parseImageReference } from '../registry/reference';
 import {
   buildMigrationCommand,
@@ -154,12 +155,12 @@ export function planDeploy(settings: Settings, ctx: PlanContext): PlannedCall[] 
 /** The Atlas command the migration container runs, and what its typed options do. */
 function migrationStep(settings: Settings, where: string): PlannedCall {
   const options = migrationCommandOptions(settings);
-  const command = buildMigrationCommand(options).map(displayArgument).join(' ');
+  const command = atlasCommandLine(buildMigrationCommand(options));
   const described = describeAtlasOptions(options);
   return {
     phase: 'migrate',
     call: 'atlas migrate apply',
-    detail: `${where}: ${codeSpan(`atlas ${command}`)}${described.length > 0 ? `. Atlas options: ${described.join('; ')}` : ''}`,
+    detail: `${where}: ${command}${described.length > 0 ? `. Atlas options: ${described.join('; ')}` : ''}`,
   };
 }
 
@@ -194,17 +195,4 @@ export function describeAtlasOptions(options: MigrationCommandOptions): string[]
   if (options.dryRun)
     lines.push('dry run (Atlas reports what it would apply and executes nothing)');
   return lines;
-}
-
-/**
- * An argument as a shell would need it, for reading and copying: the container itself gets the
- * argument list as is, with no shell and no quotes.
- */
-function displayArgument(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
-/** Markdown inline code that survives backticks in the text. */
-function codeSpan(text: string): string {
-  return text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``;
 }

@@ -3,6 +3,7 @@
 import type { DeploymentLinks } from '../deploy/console-links';
 import type { DeploymentReport } from '../deploy/run-deployment';
 import type { MigrationTaskFailure, MigrationTaskTimeout } from '../deploy/run-task';
+import { atlasCommandLine, tableCell } from './command-line';
 import { renderMigrationSection, type MigrationSectionFacts } from './render-migration';
 import { fence, formatBytes, type ImageFacts } from './render-summary';
 
@@ -27,6 +28,8 @@ export interface DeployFacts {
   readonly links: DeploymentLinks;
   /** What Atlas applied (or failed on), from its report. */
   readonly migration?: MigrationSectionFacts;
+  /** The migration container's command (Atlas's arguments). */
+  readonly command?: readonly string[];
 }
 
 const HEADLINES = {
@@ -100,6 +103,9 @@ export function renderDeploySummary(facts: DeployFacts): string {
     : `${push.uploaded} blobs uploaded (${formatBytes(push.bytesUploaded)}), ${push.mounted} mounted, ${push.existing} already there`;
   lines.push('| Deploy | Details |', '|---|---|');
   lines.push(`| Migration | ${report.migrationStatus} |`);
+  if (facts.command && facts.command.length > 0) {
+    lines.push(`| Atlas | ${tableCell(atlasCommandLine(facts.command))} |`);
+  }
   lines.push(`| Image | \`${facts.image.reference}\` |`);
   lines.push(`| Push | ${moved}; tags ${push.tags.map((t) => `\`${t}\``).join(', ')} |`);
   lines.push(

@@ -3,6 +3,7 @@
 // each file; on failure the cause and its fix first, then the database's error and the failing
 // statement. Pure: data in, markdown out.
 import { formatDuration } from '../util/duration';
+import { tableCell } from './command-line';
 import { fence } from './render-summary';
 
 export interface FileRun {
@@ -151,8 +152,8 @@ function renderTarget(target: TargetRun, kind: 'apply' | 'plan'): string[] {
         : String(run.statements.length);
       lines.push(
         kind === 'plan'
-          ? `| \`${file.version}\` | ${cell(file.description)} | ${count} |`
-          : `| ${run.error ? '❌' : '✅'} | \`${file.version}\` | ${cell(file.description)} | ${count} | ${run.durationMs !== undefined ? formatDuration(Math.round(run.durationMs)) : ''} |`,
+          ? `| \`${file.version}\` | ${tableCell(file.description)} | ${count} |`
+          : `| ${run.error ? '❌' : '✅'} | \`${file.version}\` | ${tableCell(file.description)} | ${count} | ${run.durationMs !== undefined ? formatDuration(Math.round(run.durationMs)) : ''} |`,
       );
     }
     lines.push('');
@@ -179,9 +180,4 @@ function statementLists(files: readonly FileRun[], kind: 'apply' | 'plan'): stri
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-/** Text that stays inside one table cell. */
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }

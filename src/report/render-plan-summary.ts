@@ -1,6 +1,7 @@
 // The step summary of mode plan: what a deploy would apply, as Atlas's dry run in the service's
 // network reported it, or why the dry run failed. Pure: data in, markdown out.
 import type { MigrationTaskOutcome } from '../deploy/run-task';
+import { atlasCommandLine, tableCell } from './command-line';
 import { renderMigrationSection, type MigrationSectionFacts } from './render-migration';
 import { fence, type ImageFacts } from './render-summary';
 
@@ -34,7 +35,7 @@ export function renderPlanSummary(facts: PlanSummaryFacts): string {
   }
   lines.push('| Plan | Details |', '|---|---|');
   lines.push('| Service | not updated: a plan changes nothing |');
-  lines.push(`| Dry run | \`atlas ${facts.command.map(shellWord).join(' ')}\` |`);
+  lines.push(`| Dry run | ${tableCell(atlasCommandLine(facts.command))} |`);
   lines.push(`| Image | \`${facts.image.reference}\` |`);
   lines.push(`| Migration task definition | \`${outcome.taskDefinitionArn}\` |`);
   if ('taskArn' in outcome) lines.push(`| Task | \`${outcome.taskArn}\` |`);
@@ -54,9 +55,4 @@ function headline(facts: PlanSummaryFacts): string {
 
 function firstLine(text: string): string {
   return text.split('\n')[0] ?? text;
-}
-
-/** A word as a POSIX shell would need it, for a command line to read (and paste). */
-function shellWord(word: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
