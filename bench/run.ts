@@ -25,6 +25,7 @@ import { performance } from 'node:perf_hooks';
 import { benchDeploy, deployTable } from './deploy';
 import { memoryScaleReport } from './memory-scale';
 import { benchPush, pushTable } from './push';
+import { benchTwinPush, twinPushTable } from './twin-push';
 import { readMigrationProject, readProjectFile } from '../src/files/read-project';
 import { writeLayer, type LayerEntry } from '../src/image/layer';
 import { FAMILY_MEDIA_TYPES } from '../src/image/types';
@@ -282,6 +283,12 @@ async function main(): Promise<void> {
   // Registry and ECS figures: a real registry on loopback, the loopback AWS endpoint of the tests.
   console.log(`\n${pushTable(await benchPush())}`);
   console.log(`\n${deployTable(await benchDeploy())}`);
+  const twins = await benchTwinPush();
+  console.log(`\n${twinPushTable(twins)}`);
+  if (twins.failedPushes > 0) {
+    console.error('Two identical pushes at once must both succeed.');
+    process.exitCode = 1;
+  }
 
   // Memory and scale: a 200 MB migration directory through a real run; fails the bench on regression.
   const failures = await memoryScaleReport();
