@@ -92,7 +92,7 @@ describe('renderDeploySummary', () => {
     );
     expect(md).toContain('### ❌ Deployment failed');
     expect(md).toContain('The migration container exited with code 1.');
-    expect(md).toContain('```text\nError: pq: column "name" already exists\n```');
+    expect(md).toContain('> `Error: pq: column "name" already exists`');
     expect(md).toContain('<details><summary>Log tail</summary>');
     expect(md).toContain(`↩️ Rolled back to \`${OLD}\`.`);
   });

@@ -105,8 +105,12 @@ describe('renderMigrationSection', () => {
       targets: [],
       errorLines: ['Error: sql/migrate: acquiring database lock: lock is held by other session'],
       problem: 'the log holds no Atlas JSON report',
+      source: { taskId: 'abc', tasksRead: 1 },
     }).join('\n');
-    expect(text).toContain('```text\nError: sql/migrate: acquiring database lock');
+    expect(text).not.toContain("Atlas's report from task");
+    expect(text).toContain(
+      '> `Error: sql/migrate: acquiring database lock: lock is held by other session`',
+    );
     // Atlas stopped before its report: the error says why, no line about a missing report.
     expect(text).not.toContain("Atlas's report could not be read");
   });

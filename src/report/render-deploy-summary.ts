@@ -4,8 +4,9 @@ import type { DeploymentLinks } from '../deploy/console-links';
 import type { DeploymentReport } from '../deploy/run-deployment';
 import type { MigrationTaskFailure, MigrationTaskTimeout } from '../deploy/run-task';
 import { atlasCommandLine, tableCell } from './command-line';
+import { logTailDetails } from './log-tail';
 import { renderMigrationSection, type MigrationSectionFacts } from './render-migration';
-import { fence, formatBytes, type ImageFacts } from './render-summary';
+import { errorText, fence, formatBytes, type ImageFacts } from './render-summary';
 
 export interface PushFacts {
   readonly alreadyPresent: boolean;
@@ -38,18 +39,6 @@ const HEADLINES = {
   skipped: '⏭️ Deployed without waiting: the migration result is not known',
 } as const;
 
-/** The container's last log lines, folded: the error lines above are what matters first. */
-function logTailDetails(tail: readonly string[]): string[] {
-  return [
-    '<details><summary>Log tail</summary>',
-    '',
-    fence(tail.join('\n'), 'text'),
-    '',
-    '</details>',
-    '',
-  ];
-}
-
 function link(label: string, url: string | undefined): string | undefined {
   return url ? `[${label}](${url})` : undefined;
 }
@@ -65,7 +54,7 @@ export function renderDeploySummary(facts: DeployFacts): string {
   if (outcome?.status === 'failed' && outcome.kind === 'migration') {
     if (facts.migration) lines.push(...renderMigrationSection(facts.migration));
     else if (outcome.errorLines.length > 0) {
-      lines.push(fence(outcome.errorLines.join('\n'), 'text'), '');
+      lines.push(errorText(outcome.errorLines.join('\n')), '');
     }
     lines.push(`The migration container exited with code ${outcome.exitCode}.`);
     if (outcome.stoppedReason) lines.push(`ECS: ${outcome.stoppedReason}`);
@@ -76,7 +65,7 @@ export function renderDeploySummary(facts: DeployFacts): string {
       lines.push(`The log could not be read: ${outcome.logProblem}`, '');
     }
   } else if (report.error) {
-    lines.push(fence(report.error.message, 'text'), '');
+    lines.push(errorText(report.error.message), '');
     if (facts.migration && facts.migration.targets.length > 0) {
       lines.push('The migration itself succeeded:', '', ...renderMigrationSection(facts.migration));
     }
@@ -149,7 +138,7 @@ export function renderMigrationTaskFailure(facts: MigrationTaskFailureFacts): st
     lines.push(...renderMigrationSection(facts.migration));
     lines.push(`${firstLine(outcome.message)}`, '');
   } else {
-    lines.push(fence(outcome.message, 'text'), '');
+    lines.push(errorText(outcome.message), '');
   }
   if (outcome.status === 'failed' && outcome.kind !== 'not-started' && outcome.logTail.length > 0) {
     lines.push(...logTailDetails(outcome.logTail));

@@ -4,7 +4,7 @@
 // statement. Pure: data in, markdown out.
 import { formatDuration } from '../util/duration';
 import { tableCell } from './command-line';
-import { fence } from './render-summary';
+import { errorText, fence } from './render-summary';
 
 export interface FileRun {
   readonly name: string;
@@ -61,16 +61,16 @@ export function renderMigrationSection(facts: MigrationSectionFacts): string[] {
     lines.push(
       `The database's error in \`${failure.name}\`:`,
       '',
-      fence(failure.error.text, 'text'),
+      errorText(failure.error.text),
       '',
     );
     if (failure.error.statement) {
       lines.push('The failing statement:', '', fence(failure.error.statement, 'sql'), '');
     }
   } else if (failedTarget?.error) {
-    lines.push(fence(failedTarget.error, 'text'), '');
+    lines.push(errorText(failedTarget.error), '');
   } else if (facts.targets.length === 0 && facts.errorLines && facts.errorLines.length > 0) {
-    lines.push(fence(facts.errorLines.join('\n'), 'text'), '');
+    lines.push(errorText(facts.errorLines.join('\n')), '');
   }
 
   facts.targets.forEach((target, index) => {
@@ -80,7 +80,7 @@ export function renderMigrationSection(facts: MigrationSectionFacts): string[] {
   });
   if (facts.targets.length === 0 && !(facts.errorLines && facts.errorLines.length > 0)) {
     lines.push(`Atlas's report could not be read${facts.problem ? `: ${facts.problem}` : ''}.`, '');
-  } else if (facts.source) {
+  } else if (facts.source && facts.targets.length > 0) {
     const others =
       facts.source.tasksRead > 1
         ? `; ${facts.source.tasksRead - 1} other task(s) read first had nothing to apply`

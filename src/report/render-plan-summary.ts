@@ -2,8 +2,9 @@
 // network reported it, or why the dry run failed. Pure: data in, markdown out.
 import type { MigrationTaskOutcome } from '../deploy/run-task';
 import { atlasCommandLine, tableCell } from './command-line';
+import { logTailDetails } from './log-tail';
 import { renderMigrationSection, type MigrationSectionFacts } from './render-migration';
-import { fence, type ImageFacts } from './render-summary';
+import { errorText, type ImageFacts } from './render-summary';
 
 export interface PlanSummaryFacts {
   readonly service: string;
@@ -21,17 +22,10 @@ export function renderPlanSummary(facts: PlanSummaryFacts): string {
     lines.push(...renderMigrationSection(migration));
     if (outcome.status !== 'succeeded') lines.push(firstLine(outcome.message), '');
   } else if (outcome.status !== 'succeeded') {
-    lines.push(fence(outcome.message, 'text'), '');
+    lines.push(errorText(outcome.message), '');
   }
   if (outcome.status === 'failed' && outcome.kind !== 'not-started' && outcome.logTail.length > 0) {
-    lines.push(
-      '<details><summary>Log tail</summary>',
-      '',
-      fence(outcome.logTail.join('\n'), 'text'),
-      '',
-      '</details>',
-      '',
-    );
+    lines.push(...logTailDetails(outcome.logTail));
   }
   lines.push('| Plan | Details |', '|---|---|');
   lines.push('| Service | not updated: a plan changes nothing |');

@@ -38,6 +38,18 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
+/**
+ * An error message to read, not to copy as code: each line in inline code, which wraps where a
+ * fenced block would need scrolling sideways, quoted so it stands apart from the prose.
+ */
+export function errorText(text: string): string {
+  return text
+    .split(/\r?\n/)
+    .filter((line) => line.trim() !== '')
+    .map((line) => `> ${line.includes('`') ? `\`\` ${line} \`\`` : `\`${line}\``}`)
+    .join('\n>\n');
+}
+
 export function fence(text: string, language: string): string {
   const longest = Math.max(2, ...Array.from(text.matchAll(/`+/g), (m) => m[0].length));
   const ticks = '`'.repeat(longest + 1);
