@@ -179,6 +179,7 @@ describe('mode plan', () => {
 
     const run = await runDeploy(ws.dir, aws, inputs({ mode: 'plan' }));
     keepSummary('plan-pending', run.summary);
+    keepSummary('plan-pending.outputs', JSON.stringify(run.outputs, null, 2));
     expect(stderrOf(run)).toBe('');
     expect(run.code).toBe(0);
     expect(db.applied).toEqual([V1]);
