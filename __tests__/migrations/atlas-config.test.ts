@@ -5,6 +5,12 @@ const OPTS: AtlasConfigOptions = { file: 'atlas.hcl', env: 'deploy', migrationsD
 
 const hcl = (...lines: string[]): string => `${lines.join('\n')}\n`;
 const messages = (problems: FileProblem[]): string[] => problems.map((p) => p.message);
+/** The report without its env contract (tested in env-contract.test.ts), which must be there. */
+const inspect = async (text: string, opts: AtlasConfigOptions) => {
+  const { contract, ...report } = await inspectAtlasConfig(text, opts);
+  expect(contract).toBeDefined();
+  return report;
+};
 
 describe('inspectAtlasConfig', () => {
   describe('env selection', () => {
@@ -17,7 +23,7 @@ describe('inspectAtlasConfig', () => {
         '  }',
         '}',
       );
-      expect(await inspectAtlasConfig(text, OPTS)).toEqual({
+      expect(await inspect(text, OPTS)).toEqual({
         problems: [],
         warnings: [],
         migrationDir: 'migrations',
@@ -65,7 +71,7 @@ describe('inspectAtlasConfig', () => {
           '  }',
           '}',
         );
-        const report = await inspectAtlasConfig(text, { ...OPTS, env: 'anything' });
+        const report = await inspect(text, { ...OPTS, env: 'anything' });
         expect(report).toEqual({ problems: [], warnings: [], migrationDir: 'migrations' });
       },
     );
@@ -93,7 +99,7 @@ describe('inspectAtlasConfig', () => {
         '  }',
         '}',
       );
-      expect(await inspectAtlasConfig(text, OPTS)).toEqual({
+      expect(await inspect(text, OPTS)).toEqual({
         problems: [],
         warnings: [],
         migrationDir: 'migrations',
@@ -155,9 +161,7 @@ describe('inspectAtlasConfig', () => {
         '}',
       );
       const nested = { ...OPTS, file: 'db/atlas.hcl' };
-      expect(
-        await inspectAtlasConfig(text, { ...nested, migrationsDir: 'db/migrations/' }),
-      ).toEqual({
+      expect(await inspect(text, { ...nested, migrationsDir: 'db/migrations/' })).toEqual({
         problems: [],
         warnings: [],
         migrationDir: 'db/migrations',
@@ -175,7 +179,7 @@ describe('inspectAtlasConfig', () => {
 
     it("compares Atlas's default file://migrations when the env sets no dir", async () => {
       const text = hcl('env "deploy" {', '  url = getenv("DATABASE_URL")', '}');
-      expect(await inspectAtlasConfig(text, OPTS)).toEqual({
+      expect(await inspect(text, OPTS)).toEqual({
         problems: [],
         warnings: [],
         migrationDir: 'migrations',
@@ -193,11 +197,11 @@ describe('inspectAtlasConfig', () => {
     it.each([
       ['"file://${local.dir}"', 'locals {\n  dir = "migrations"\n}'],
       ['local.dir', 'locals {\n  dir = "file://migrations"\n}'],
-      ['"file://${var.dir}/sub"', 'variable "dir" {\n  type = string\n}'],
+      ['"file://${var.dir}/sub"', 'variable "dir" {\n  type = string\n  default = "db"\n}'],
       ['format("file://%s", "x")', ''],
     ])('leaves a dir Atlas computes (%s) unresolved, without a problem', async (dir, extra) => {
       const text = hcl(extra, 'env "deploy" {', '  migration {', `    dir = ${dir}`, '  }', '}');
-      expect(await inspectAtlasConfig(text, OPTS)).toEqual({
+      expect(await inspect(text, OPTS)).toEqual({
         problems: [],
         warnings: [],
         unresolved: dir,
@@ -254,7 +258,7 @@ describe('inspectAtlasConfig', () => {
         {
           location: { file: 'atlas.hcl', line: 3, column: 5 },
           message:
-            'env "deploy" reads its migrations from Atlas Cloud (atlas://app), so the local migration directory shipped in the image is not what Atlas applies',
+            'env "deploy" reads its migrations from Atlas Cloud (atlas://app): the image carries atlas.hcl only, and Atlas fetches the directory with the ATLAS_TOKEN that input \'atlas-token-secret\' provides',
         },
       ]);
     });
@@ -325,7 +329,7 @@ describe('inspectAtlasConfig', () => {
       ['"goose"', 'goose'],
       ['"dbmate"', 'dbmate'],
     ])('reads format = %s', async (format, dirFormat) => {
-      expect(await inspectAtlasConfig(withFormat(format), OPTS)).toEqual({
+      expect(await inspect(withFormat(format), OPTS)).toEqual({
         problems: [],
         warnings: [],
         migrationDir: 'migrations',

@@ -114,13 +114,27 @@ describe('inspectAtlasConfig with vars', () => {
     ]);
   });
 
-  it('adds nothing when every name is declared, or no vars are given', async () => {
+  it('adds no input problem when every name is declared', async () => {
     const declared = await inspectAtlasConfig(WITH_VARIABLES, {
       ...OPTS,
-      vars: [{ name: 'region', line: 1 }],
+      vars: [
+        { name: 'region', line: 1 },
+        { name: 'tier', line: 2 },
+      ],
     });
-    expect(declared).toEqual({ problems: [], warnings: [], migrationDir: 'migrations' });
-    expect(await inspectAtlasConfig(WITH_VARIABLES, OPTS)).toEqual(declared);
+    expect(declared).toMatchObject({ problems: [], warnings: [], migrationDir: 'migrations' });
+    expect(declared.inputProblems).toBeUndefined();
+  });
+
+  it('without vars, reports only the variable Atlas has no value for (tier has no default)', async () => {
+    const report = await inspectAtlasConfig(WITH_VARIABLES, OPTS);
+    expect(report.inputProblems).toBeUndefined();
+    expect(report.problems.map((p) => [p.location.line, p.problem])).toEqual([
+      [
+        7,
+        expect.stringMatching(/^variable "tier" has no default and input 'vars' does not set it/),
+      ],
+    ]);
   });
 });
 
@@ -149,17 +163,27 @@ describe('readMigrationProject with vars', () => {
     });
 
   it('passes the names through to the atlas.hcl check', async () => {
-    await expect(read([{ name: 'region', line: 1 }])).resolves.toMatchObject({
-      migrations: ['1_init.sql'],
-    });
-    const error = await read([{ name: 'zone', line: 3 }]).catch((e: unknown) => e);
+    await expect(
+      read([
+        { name: 'region', line: 1 },
+        { name: 'tier', line: 2 },
+      ]),
+    ).resolves.toMatchObject({ migrations: ['1_init.sql'] });
+    const error = await read([
+      { name: 'tier', line: 2 },
+      { name: 'zone', line: 3 },
+    ]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationErrors);
     expect((error as ValidationErrors).errors.map((e) => e.message)).toEqual([
       `Input 'vars': line 3 sets "zone", but atlas.hcl declares no variable "zone" (its variables: "region" on line 2, "tier" on line 7), and Atlas ignores a value no variable block takes. Fix: use one of the declared names, declare it in atlas.hcl (variable "zone" { type = string }), or remove the line`,
     ]);
   });
 
-  it('checks nothing about variables without vars', async () => {
-    await expect(read()).resolves.toMatchObject({ migrations: ['1_init.sql'] });
+  it('without vars, refuses only the variable with no default, which Atlas would stop on', async () => {
+    const error = await read().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationErrors);
+    expect((error as ValidationErrors).errors.map((e) => e.message)).toEqual([
+      expect.stringMatching(/^atlas\.hcl:7:1: variable "tier" has no default/),
+    ]);
   });
 });

@@ -20,6 +20,7 @@ import path from 'node:path';
 import { FileProblem, InputError, ValidationErrors, errorMessage } from '../errors';
 import type { ProjectFile } from '../project-file';
 import { inspectAtlasConfig, type ConfigWarning } from '../migrations/atlas-config';
+import type { EnvContract } from '../migrations/env-contract';
 import { releaseHclParser } from '../util/hcl2json';
 import {
   verifyAtlasSum,
@@ -51,6 +52,8 @@ export interface MigrationProject {
   /** The directory format `migrate apply` uses: atlas unless atlas.hcl says otherwise. */
   readonly dirFormat: string;
   readonly warnings: ConfigWarning[];
+  /** What the selected env needs inside the migration container (migrations/env-contract.ts). */
+  readonly contract?: EnvContract;
 }
 
 const SUM_FILE = 'atlas.sum';
@@ -96,20 +99,31 @@ export async function readMigrationProject(opts: ReadProjectOptions): Promise<Mi
 
   const config = await readConfig(workspace, opts.atlasConfig, budget);
   if (config instanceof Error) errors.push(config);
-  const dir = await readMigrationDir(workspace, opts.migrationsDir, warnings, budget);
+  const report =
+    config instanceof Error
+      ? undefined
+      : await inspectAtlasConfig(config.text, {
+          file: config.file.path,
+          env: opts.atlasEnv,
+          migrationsDir: opts.migrationsDir,
+          ...(opts.vars ? { vars: opts.vars } : {}),
+        });
+  // An env whose migration directory is in Atlas Cloud (atlas://, data "remote_dir") ships
+  // atlas-config alone: Atlas pulls the files in the container, so no local directory is read,
+  // required or checked.
+  const cloud = report?.contract?.cloudDirectory !== undefined;
+  const dir = cloud
+    ? noMigrationDir(opts.migrationsDir)
+    : await readMigrationDir(workspace, opts.migrationsDir, warnings, budget);
   if (dir instanceof Error) errors.push(dir);
 
   let dirFormat = 'atlas';
-  if (!(config instanceof Error)) {
-    const report = await inspectAtlasConfig(config.text, {
-      file: config.file.path,
-      env: opts.atlasEnv,
-      migrationsDir: dir instanceof Error ? opts.migrationsDir : dir.path,
-      ...(opts.vars ? { vars: opts.vars } : {}),
-    });
+  let contract: EnvContract | undefined;
+  if (report) {
     errors.push(...report.problems, ...(report.inputProblems ?? []));
     warnings.push(...report.warnings);
     dirFormat = report.dirFormat ?? dirFormat;
+    contract = report.contract;
     // atlas.hcl is the only HCL a run reads: free the parser before the layer is built.
     releaseHclParser();
   }
@@ -120,7 +134,7 @@ export async function readMigrationProject(opts: ReadProjectOptions): Promise<Mi
       warnings.push(...directiveWarnings(posixJoin(dir.path, file.name), fileHead(file)));
     }
   }
-  if (!(dir instanceof Error)) {
+  if (!(dir instanceof Error) && !cloud) {
     errors.push(...dir.problems);
     if (migrations.length === 0) {
       errors.push(
@@ -155,6 +169,7 @@ export async function readMigrationProject(opts: ReadProjectOptions): Promise<Mi
     migrations: migrations.map((f) => f.name),
     dirFormat,
     warnings,
+    ...(contract ? { contract } : {}),
   };
 }
 
@@ -267,6 +282,18 @@ async function readMigrationDir(
   } catch (error) {
     return dirReadError(relative, error);
   }
+}
+
+/** The directory of a project whose migrations are in Atlas Cloud: nothing to ship. */
+function noMigrationDir(relative: string): MigrationDir {
+  return {
+    path: relative,
+    files: [],
+    migrationFiles: [],
+    sumText: undefined,
+    problems: [],
+    unshipped: new Set(),
+  };
 }
 
 function dirReadError(relative: string, error: unknown): InputError {

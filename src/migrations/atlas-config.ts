@@ -1,10 +1,12 @@
 // Checks atlas.hcl against what this action is about to ship, before anything is built: the env
-// that `migrate apply --env` will use exists, it reads the shipped migration directory, and no
-// password is written into a file that goes into the image.
+// that `migrate apply --env` will use exists, it reads the shipped migration directory, no
+// password is written into a file that goes into the image, and Atlas can evaluate the env (its
+// runtime contract: env-contract.ts).
 import { posix } from 'node:path';
 import { FileProblem, type InputError } from '../errors';
 import { selectEnvBlocks } from './atlas-env';
 import { undeclaredVarProblems, type GivenVariable } from './atlas-vars';
+import { analyseEnvContract, type EnvContract } from './env-contract';
 import { inspectEnvMigration, type ConfigWarning } from './env-migration';
 import { outlineHcl } from './hcl-outline';
 import { hclSyntaxProblems } from './hcl-syntax';
@@ -38,6 +40,11 @@ export interface AtlasConfigReport {
   readonly dirFormat?: string;
   /** Source text of a dir expression only Atlas can evaluate, e.g. `"file://${local.dir}"`. */
   readonly unresolved?: string;
+  /**
+   * What the selected env needs inside the migration container (its getenvs, runtimevars, an
+   * Atlas Cloud directory); its problems are in `problems` too. Absent when no env is selected.
+   */
+  readonly contract?: EnvContract;
 }
 
 export async function inspectAtlasConfig(
@@ -61,15 +68,23 @@ export async function inspectAtlasConfig(
   }
 
   const results = envs.selected.map((block) => inspectEnvMigration(block, opts));
+  // One analysis of all the selected blocks: Atlas evaluates them, and what they share, together.
+  const contract = await analyseEnvContract(root, envs.selected, {
+    file: opts.file,
+    vars: (opts.vars ?? []).map((v) => v.name),
+    text,
+    env: opts.env,
+  });
   // Atlas runs the command once per block of that name; report every block, describe the first.
   const first = results[0]!;
   return {
-    problems: results.flatMap((r) => r.problems),
+    problems: [...results.flatMap((r) => r.problems), ...contract.problems],
     ...inputProblems,
     warnings: [...warnings, ...results.flatMap((r) => r.warnings)],
     ...(first.migrationDir === undefined ? {} : { migrationDir: first.migrationDir }),
     ...(first.dirFormat === undefined ? {} : { dirFormat: first.dirFormat }),
     ...(first.unresolved === undefined ? {} : { unresolved: first.unresolved }),
+    contract,
   };
 }
 

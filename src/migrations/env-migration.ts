@@ -72,7 +72,7 @@ export function inspectEnvMigration(block: HclBlock, opts: EnvMigrationOptions):
   if (parsed.kind === 'cloud') {
     warnings.push({
       location: dirLocation,
-      message: `${envName} reads its migrations from Atlas Cloud (${dirUrl}), so the local migration directory shipped in the image is not what Atlas applies`,
+      message: `${envName} reads its migrations from Atlas Cloud (${dirUrl}): the image carries atlas.hcl only, and Atlas fetches the directory with the ATLAS_TOKEN that input 'atlas-token-secret' provides`,
     });
     return withFormat({ problems, warnings });
   }
