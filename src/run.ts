@@ -3,14 +3,17 @@
 import * as path from 'node:path';
 import type { AwsApis } from './aws/api';
 import { preflight, preflightRequest, type Preflight } from './deploy/preflight';
+import { taskDefinitionLabel } from './deploy/resolve';
 import { migrationRunTaskInput } from './deploy/run-task';
-import { InputError } from './errors';
+import { arnAccount, arnRegion, checkRuntimevars } from './deploy/runtimevars';
+import { formatLocation, InputError, ValidationErrors } from './errors';
 import type { BuildImageOptions, BuiltImage } from './files/build-image';
 import { pushableImage } from './files/pushable-image';
 import type { MigrationProject, ReadProjectOptions } from './files/read-project';
 import { formatPlatform, platformForCpuArchitecture } from './image/platform';
 import type { Platform, SourceImage } from './image/types';
 import type { BaseImageSource, Settings } from './inputs/settings';
+import type { EnvContract } from './migrations/env-contract';
 import { MODES, planRevisions, renderCurrent, type Revisions } from './modes';
 import type { PushableImage, PushResult } from './registry/push';
 import { contentTag } from './registry/reference';
@@ -28,6 +31,14 @@ import {
   type DescribedTaskDefinition,
   type PatchOptions,
 } from './taskdef';
+import { awsRuntimevars, checkEnvContract } from './taskdef/env-contract-check';
+import {
+  renderSecretReaders,
+  secretReaderLines,
+  secretReaders as listSecretReaders,
+  type RuntimevarResource,
+  type SecretReader,
+} from './taskdef/secret-readers';
 
 /** Where the repository's files sit inside the image; the container starts in the config's folder. */
 export const IMAGE_ROOT = 'workspace';
@@ -79,7 +90,8 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
   const fromFile = await readTaskDefinitionFile(settings, deps);
   const checked = await preflightPhase(settings, fromFile, deps);
   const start = startingPoint(settings, checked, fromFile, project.warnings, io);
-  const patchOptions = migrationPatchOptions(settings, start.secretValueFrom);
+  const secretReaders = await envContractPhase(settings, project.contract, start, checked, deps);
+  const patchOptions = migrationPatchOptions(settings, start.secrets);
   checkRevisionsCanBePlanned(settings, checked, start.described, patchOptions);
 
   const { base, image, imageReference, tags } = await buildPhase(
@@ -119,6 +131,7 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
       renderDryRunSummary({
         image: imageFacts,
         migrations: project.migrations,
+        ...cloudDirectoryFact(project.contract),
         taskDefinitionFile: written.taskDefinitionFile,
         family: start.family,
         taskDefinitionDiff: written.diff,
@@ -127,9 +140,10 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
           imageReference,
           blobCount: image.blobCount,
           tags,
+          runtimevars: runtimevarsOf(project),
         }),
         warnings: start.warnings,
-      }),
+      }) + withLeadingBreak(renderSecretReaders(secretReaders)),
     );
     return { outputs };
   }
@@ -156,7 +170,7 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
   });
   Object.assign(outputs, result.outputs);
   for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value);
-  await io.appendSummary(result.summary);
+  await io.appendSummary(result.summary + withLeadingBreak(renderSecretReaders(secretReaders)));
   if (result.error) throw result.error;
   return { outputs };
 }
@@ -178,10 +192,13 @@ async function preflightPhase(
 
 interface StartingPoint {
   readonly described: DescribedTaskDefinition;
+  /** Names the task definition in messages, as the patch does. */
+  readonly source: string;
   readonly family: string;
   readonly platform: Platform;
   readonly repository: string;
-  readonly secretValueFrom: string | undefined;
+  /** valueFrom of DATABASE_URL and ATLAS_TOKEN (full ARNs once the pre-flight resolved them). */
+  readonly secrets: MigrationSecrets;
   /** For the dry run's summary. */
   readonly warnings: string[];
 }
@@ -198,33 +215,134 @@ function startingPoint(
   if (!described) {
     throw new InputError('task-definition', 'is required in a dry run', 'give a JSON file');
   }
-  const secretValueFrom = checked ? checked.databaseUrlSecretValueFrom : settings.databaseUrlSecret;
+  const secrets: MigrationSecrets = checked
+    ? {
+        databaseUrl: checked.databaseUrlSecretValueFrom,
+        atlasToken: checked.atlasTokenSecretValueFrom,
+      }
+    : { databaseUrl: settings.databaseUrlSecret, atlasToken: settings.atlasTokenSecret };
   const warnings = projectWarnings.map((w) => w.message);
-  if (!checked && secretValueFrom && !secretValueFrom.startsWith('arn:')) {
+  for (const [input, valueFrom] of [
+    ['database-url-secret', secrets.databaseUrl],
+    ['atlas-token-secret', secrets.atlasToken],
+  ] as const) {
+    if (checked || !valueFrom || valueFrom.startsWith('arn:')) continue;
     // ECS reads a bare name in valueFrom as an SSM parameter; Secrets Manager needs the full ARN.
-    const message = `database-url-secret ${JSON.stringify(secretValueFrom)} is a name: this dry run renders it as given, a real run puts the secret's full ARN (from secretsmanager:DescribeSecret) into valueFrom`;
+    const message = `${input} ${JSON.stringify(valueFrom)} is a name: this dry run renders it as given, a real run puts the secret's full ARN (from secretsmanager:DescribeSecret) into valueFrom`;
     io.warning(message);
     warnings.push(message);
   }
   return {
     described,
+    source:
+      settings.taskDefinition.kind === 'file'
+        ? workspaceRelative(settings.workspace, settings.taskDefinition.path)
+        : `task definition ${taskDefinitionLabel(described.taskDefinition)}`,
     family: described.taskDefinition.family,
     platform: platformForCpuArchitecture(described.taskDefinition.runtimePlatform?.cpuArchitecture),
     repository: settings.imageRepository ?? DRY_RUN_REPOSITORY,
-    secretValueFrom,
+    secrets,
     warnings,
   };
 }
 
+/**
+ * The env's runtime contract (what atlas.hcl reads inside the container) against the task
+ * definition, and in a real run the runtimevars' secrets against AWS (read only): every problem
+ * together, before anything is built, pushed or registered. Returns who must be allowed to read
+ * which secret, for the summary.
+ */
+async function envContractPhase(
+  settings: Settings,
+  contract: EnvContract | undefined,
+  start: StartingPoint,
+  checked: Preflight | undefined,
+  deps: Deps,
+): Promise<SecretReader[]> {
+  if (!contract) return [];
+  const { io } = deps;
+  const taskDefinition = start.described.taskDefinition;
+  const found = checkEnvContract(contract, {
+    taskDefinition,
+    source: start.source,
+    containerName: settings.containerName,
+    env: settings.atlasEnv,
+    databaseUrlSecret: settings.databaseUrlSecret !== undefined,
+    atlasTokenSecret: settings.atlasTokenSecret !== undefined,
+  });
+  const problems = [...found.problems];
+  const warnings = [...found.warnings];
+  const taskRegion = arnRegion(checked?.serviceArn);
+  let resources: readonly RuntimevarResource[] = awsRuntimevars(contract).map((source) => ({
+    source,
+    region: source.region ?? taskRegion,
+  }));
+  if (checked && resources.length > 0) {
+    const aws = deps.aws();
+    const looked = await io.group('Pre-flight checks of the runtimevars', () =>
+      checkRuntimevars(contract.runtimevars, aws, taskRegion ? { taskRegion } : {}),
+    );
+    problems.push(...looked.problems);
+    warnings.push(...looked.warnings);
+    resources = looked.resources;
+  }
+  for (const warning of warnings) io.warning(warning.message, warning.location);
+  start.warnings.push(...warnings.map((w) => `${formatLocation(w.location)}: ${w.message}`));
+  if (problems.length > 0) {
+    throw problems.length === 1 ? problems[0]! : new ValidationErrors(problems);
+  }
+  if (resources.length === 0 && !start.secrets.atlasToken) return [];
+  const accountId = arnAccount(checked?.serviceArn);
+  const readers = listSecretReaders({
+    taskDefinition,
+    runtimevars: resources,
+    ...(start.secrets.databaseUrl ? { databaseUrl: start.secrets.databaseUrl } : {}),
+    ...(start.secrets.atlasToken ? { atlasToken: start.secrets.atlasToken } : {}),
+    ...(accountId ? { accountId } : {}),
+  });
+  for (const line of secretReaderLines(readers)) io.info(line);
+  return readers;
+}
+
+/** A summary section set apart from what precedes it; nothing for no section. */
+function withLeadingBreak(section: string): string {
+  return section === '' ? '' : `\n${section}`;
+}
+
+/** How the dry run's summary names an Atlas Cloud migration directory. */
+function cloudDirectoryFact(contract: EnvContract | undefined): { cloudDirectory?: string } {
+  const cloud = contract?.cloudDirectory;
+  if (!cloud) return {};
+  return {
+    cloudDirectory:
+      cloud.kind === 'remote_dir'
+        ? `data "remote_dir" (name ${cloud.name}${cloud.tag ? `, tag ${cloud.tag}` : ''})`
+        : `atlas://${cloud.name}${cloud.tag ? `?tag=${cloud.tag}` : ''}`,
+  };
+}
+
+/** The runtimevars a real run's pre-flight looks up. */
+function runtimevarsOf(project: MigrationProject) {
+  const contract = project.contract;
+  return contract ? awsRuntimevars(contract) : [];
+}
+
+/** What the migration container reads through ECS `secrets`: valueFrom of each, when given. */
+interface MigrationSecrets {
+  readonly databaseUrl: string | undefined;
+  readonly atlasToken: string | undefined;
+}
+
 function migrationPatchOptions(
   settings: Settings,
-  secretValueFrom: string | undefined,
+  secrets: MigrationSecrets,
 ): Omit<PatchOptions, 'image'> {
   return {
     containerName: settings.containerName,
     command: migrationCommand(settings),
     images: settings.images,
-    ...(secretValueFrom ? { databaseUrlSecret: secretValueFrom } : {}),
+    ...(secrets.databaseUrl ? { databaseUrlSecret: secrets.databaseUrl } : {}),
+    ...(secrets.atlasToken ? { atlasTokenSecret: secrets.atlasToken } : {}),
     ...(settings.appContainers ? { appContainers: settings.appContainers } : {}),
     ...(settings.taskDefinition.kind === 'file'
       ? { source: workspaceRelative(settings.workspace, settings.taskDefinition.path) }

@@ -1,11 +1,13 @@
 // A loopback AWS endpoint for tests: speaks AWS JSON 1.1 (`POST /`, `X-Amz-Target:
 // <prefix>.<Operation>`, errors as `{__type, message}` with status 400) for ECS, CloudWatch Logs,
-// Secrets Manager and ECR, so the real SDK clients reach it through AWS_ENDPOINT_URL and do their
-// own serialising, signing, retrying and parsing. It keeps clusters, services, task definitions,
-// tasks, log streams and secrets in memory, plays scenarios for new deployments, injects faults
-// into the next calls of an operation (a status, a throttle, a dropped connection, a slow answer,
-// a connection dropped after the work was done), and records every request so a test can assert
-// that no write happened and count the attempts a fault cost.
+// Secrets Manager, SSM Parameter Store and ECR, so the real SDK clients reach it through
+// AWS_ENDPOINT_URL and do their own serialising, signing, retrying and parsing. It keeps clusters,
+// services, task definitions, tasks, log streams, secrets and parameters in memory (secrets and
+// parameters per region: a request finds those of the region its SigV4 credential scope names),
+// plays scenarios for new deployments, injects faults into the next calls of an operation (a
+// status, a throttle, a dropped connection, a slow answer, a connection dropped after the work was
+// done), and records every request so a test can assert that no write happened and count the
+// attempts a fault cost.
 //
 //   const aws = new FakeAws();
 //   await aws.start();
@@ -25,7 +27,7 @@ import {
   type InjectedFault,
   type JsonBody,
 } from './fake-aws/protocol';
-import { FakeEcr, FakeLogs, FakeSecrets } from './fake-aws/services';
+import { FakeEcr, FakeLogs, FakeParameters, FakeSecrets } from './fake-aws/services';
 
 export type {
   FakeDeployment,
@@ -55,12 +57,13 @@ export {
   type InjectedFault,
 } from './fake-aws/protocol';
 
-export type FakeAwsService = 'ecs' | 'logs' | 'secretsmanager' | 'ecr';
+export type FakeAwsService = 'ecs' | 'logs' | 'secretsmanager' | 'ssm' | 'ecr';
 
 const TARGET_PREFIXES: Record<string, FakeAwsService> = {
   AmazonEC2ContainerServiceV20141113: 'ecs',
   Logs_20140328: 'logs',
   secretsmanager: 'secretsmanager',
+  AmazonSSM: 'ssm',
   AmazonEC2ContainerRegistry_V20150921: 'ecr',
 };
 
@@ -118,6 +121,7 @@ export class FakeAws {
   readonly logs: FakeLogs;
   readonly ecs: FakeEcs;
   readonly secrets: FakeSecrets;
+  readonly parameters: FakeParameters;
   readonly ecr: FakeEcr;
   readonly calls: RecordedCall[] = [];
   private readonly faults = new Map<string, { fault: InjectedFault; remaining: number }[]>();
@@ -130,6 +134,7 @@ export class FakeAws {
     this.logs = new FakeLogs(this.clock);
     this.ecs = new FakeEcs(this.region, this.clock, this.logs);
     this.secrets = new FakeSecrets(this.region, this.clock);
+    this.parameters = new FakeParameters(this.region, this.clock);
     this.ecr = new FakeEcr(this.clock);
   }
 
@@ -312,7 +317,9 @@ export class FakeAws {
       case 'logs':
         return this.logs.handle(operation, body);
       case 'secretsmanager':
-        return this.secrets.handle(operation, body);
+        return this.secrets.handle(operation, body, region ?? this.region);
+      case 'ssm':
+        return this.parameters.handle(operation, body, region ?? this.region);
       case 'ecr':
         return this.ecr.handle(operation, body, region ?? this.region);
       default:
@@ -336,6 +343,7 @@ const ENV_KEYS = [
   'AWS_ENDPOINT_URL_ECR',
   'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS',
   'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+  'AWS_ENDPOINT_URL_SSM',
   'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS',
   'AWS_REGION',
   'AWS_DEFAULT_REGION',

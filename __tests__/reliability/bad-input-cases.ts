@@ -739,7 +739,10 @@ const atlasOptionCases: BadInputCase[] = [
     name: 'vars: a typo of a declared variable',
     inputs: { vars: 'teir=gold' },
     setup: ({ dir }) =>
-      edit(path.join(dir, 'atlas.hcl'), (t) => `variable "tier" {\n  type = string\n}\n\n${t}`),
+      edit(
+        path.join(dir, 'atlas.hcl'),
+        (t) => `variable "tier" {\n  type    = string\n  default = "free"\n}\n\n${t}`,
+      ),
     expect:
       /^Input 'vars': line 1 sets "teir", but atlas\.hcl declares no variable "teir" \(its variables: "tier" on line 1\).*Fix: use "tier" \(declared on line 1\)/,
   },
@@ -794,9 +797,129 @@ const atlasOptionCases: BadInputCase[] = [
   },
 ];
 
+/** The seed guide's runtimevar recipe: the URL read from Secrets Manager in us-east-2. */
+const RUNTIMEVAR_HCL = `data "runtimevar" "url" {
+  url = "awssecretsmanager://mydb?region=us-east-2"
+}
+
+env "deploy" {
+  url = "\${data.runtimevar.url}"
+  migration {
+    dir = "file://migrations"
+  }
+}
+`;
+
+/** An Atlas Cloud token pasted where its secret's name belongs. */
+const PASTED_TOKEN = 'aci_pasted0token0c0ffee0123456789abcdef';
+
+/** What atlas.hcl's env reads inside the migration container (issue 11). */
+const envContractCases: BadInputCase[] = [
+  {
+    // Found against the task definition, which the pre-flight reads.
+    category: 'files',
+    name: 'atlas.hcl reads getenv("DATABASE_URL") with no database-url-secret',
+    awsCalls: 'reads',
+    inputs: { 'database-url-secret': undefined },
+    expect:
+      /^atlas\.hcl:10:\d+: env "deploy" reads getenv\("DATABASE_URL"\), but the migration container will not have it, so Atlas would get an empty string\. Fix: set input 'database-url-secret'/,
+  },
+  {
+    category: 'files',
+    name: 'atlas.hcl reads a getenv the migration container does not have',
+    awsCalls: 'reads',
+    setup: ({ dir }) =>
+      edit(path.join(dir, 'atlas.hcl'), (t) =>
+        t.replace('url = getenv("DATABASE_URL")', 'url = "postgres://${getenv("DB_USER")}@db/app"'),
+      ),
+    expect:
+      /^atlas\.hcl:10:\d+: env "deploy" reads getenv\("DB_USER"\).*Fix: add a container "atlas" \(the migration container, "essential": false\) with DB_USER in its "environment"/,
+  },
+  {
+    category: 'files',
+    name: 'atlas.hcl env without url',
+    awsCalls: 'reads',
+    setup: ({ dir }) =>
+      edit(path.join(dir, 'atlas.hcl'), (t) => t.replace('  url = getenv("DATABASE_URL")\n', '')),
+    expect: /^atlas\.hcl:9:\d+: env "deploy" sets no url.*Fix: add url = getenv\("DATABASE_URL"\)/,
+  },
+  {
+    category: 'inputs',
+    name: 'atlas-token-secret: the token itself',
+    inputs: { 'atlas-token-secret': PASTED_TOKEN },
+    secret: PASTED_TOKEN,
+    expect:
+      /^Input 'atlas-token-secret': looks like an Atlas Cloud token, not a secret name \(value hidden\)\. Fix: store the token in Secrets Manager/,
+  },
+  {
+    category: 'inputs',
+    name: 'atlas-token-secret missing for an Atlas Cloud directory',
+    awsCalls: 'reads',
+    setup: ({ dir }) =>
+      edit(path.join(dir, 'atlas.hcl'), (t) =>
+        t.replace('dir = "file://migrations"', 'dir = "atlas://app"'),
+      ),
+    expect:
+      /^Input 'atlas-token-secret': is required: env "deploy" reads its migration directory from Atlas Cloud \(atlas:\/\/app, atlas\.hcl:\d+:\d+\).*Fix: create a bot token in Atlas Cloud/,
+  },
+  {
+    category: 'AWS state',
+    name: 'atlas-token-secret that does not exist',
+    mustRead: ['DescribeSecret'],
+    inputs: { 'atlas-token-secret': 'prod/atlas-token' },
+    setup: ({ dir }) =>
+      edit(path.join(dir, 'atlas.hcl'), (t) =>
+        t.replace('dir = "file://migrations"', 'dir = "atlas://app"'),
+      ),
+    expect:
+      /^Input 'atlas-token-secret': no Secrets Manager secret "prod\/atlas-token" in this account and region\. Fix: create it/,
+  },
+  {
+    // The secret exists, but in the action's region, not in the one the URL names.
+    category: 'AWS state',
+    name: 'runtimevar secret not in its region',
+    mustRead: ['DescribeSecret'],
+    inputs: { 'database-url-secret': undefined },
+    setup: ({ dir, seeded }) => {
+      writeFileSync(path.join(dir, 'atlas.hcl'), RUNTIMEVAR_HCL);
+      seeded.aws.secrets.add('mydb');
+    },
+    expect:
+      /^atlas\.hcl:2:\d+: data "runtimevar" "url" reads Secrets Manager secret "mydb" in us-east-2, which does not exist there.*Fix: create it \(aws secretsmanager create-secret --name mydb .*--region us-east-2\)/,
+  },
+  {
+    category: 'AWS state',
+    name: 'runtimevar parameter that does not exist',
+    mustRead: ['GetParameter'],
+    inputs: { 'database-url-secret': undefined },
+    setup: ({ dir }) =>
+      writeFileSync(
+        path.join(dir, 'atlas.hcl'),
+        RUNTIMEVAR_HCL.replace('awssecretsmanager://mydb', 'awsparamstore:///prod/db-url'),
+      ),
+    expect:
+      /^atlas\.hcl:2:\d+: data "runtimevar" "url" reads SSM parameter "\/prod\/db-url" in us-east-2, which does not exist there \(ssm:GetParameter: ParameterNotFound\).*Fix: create it \(aws ssm put-parameter/,
+  },
+  {
+    category: 'AWS state',
+    name: 'runtimevar with a task definition without taskRoleArn',
+    inputs: { 'database-url-secret': undefined, 'task-definition': 'demo-api-notaskrole' },
+    setup: ({ dir, seeded }) => {
+      writeFileSync(path.join(dir, 'atlas.hcl'), RUNTIMEVAR_HCL);
+      seeded.aws.secrets.add('mydb', { region: 'us-east-2' });
+      registerVariant(seeded, 'demo-api-notaskrole', (td) => {
+        delete td.taskRoleArn;
+      });
+    },
+    expect:
+      /^task definition demo-api-notaskrole:\d+: has no "taskRoleArn", but env "deploy" reads data "runtimevar" "url".*Fix: set "taskRoleArn" to a role/,
+  },
+];
+
 export const BAD_INPUT_CASES: readonly BadInputCase[] = [
   ...inputCases,
   ...fileCases,
   ...awsCases,
   ...atlasOptionCases,
+  ...envContractCases,
 ];

@@ -30,6 +30,7 @@ import type {
   DescribeSecretRequest,
   DescribeSecretResponse,
 } from '@aws-sdk/client-secrets-manager';
+import type { GetParameterRequest, GetParameterResult } from '@aws-sdk/client-ssm';
 
 export interface EcsApi {
   describeServices(input: DescribeServicesRequest): Promise<DescribeServicesResponse>;
@@ -60,6 +61,11 @@ export interface SecretsApi {
   describeSecret(input: DescribeSecretRequest): Promise<DescribeSecretResponse>;
 }
 
+/** SSM Parameter Store: the pre-flight checks that an `awsparamstore://` runtimevar exists. */
+export interface ParametersApi {
+  getParameter(input: GetParameterRequest): Promise<GetParameterResult>;
+}
+
 export interface EcrAuthApi {
   getAuthorizationToken(
     input: GetAuthorizationTokenRequest,
@@ -80,6 +86,10 @@ export interface AwsApis {
   readonly ecs: EcsApi & EcsTaskRunnerApi;
   readonly logs: LogsApi;
   readonly secrets: SecretsApi;
+  /** Secrets Manager in `region`: a runtimevar's `?region=` is where Atlas reads the secret. */
+  secretsInRegion(region: string): SecretsApi;
+  /** SSM Parameter Store in `region`, or in the default region. */
+  parametersInRegion(region: string | undefined): ParametersApi;
   /** CloudWatch Logs in `region` (an awslogs-region other than the default one). */
   logsInRegion(region: string): LogsApi;
   /** ECR in `region`: a registry host names its region, and its token only works there. */

@@ -21,6 +21,7 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type {
   AwsApis,
   EcrAuthApi,
@@ -28,6 +29,7 @@ import type {
   EcsApi,
   EcsTaskRunnerApi,
   LogsApi,
+  ParametersApi,
   SecretsApi,
 } from './api';
 import { wrapAwsError, type CallContext } from './errors';
@@ -39,6 +41,7 @@ export type {
   EcsApi,
   EcsTaskRunnerApi,
   LogsApi,
+  ParametersApi,
   SecretsApi,
 } from './api';
 
@@ -75,6 +78,10 @@ export interface AwsClients {
   ecrInRegion(region: string): ECRClient;
   /** A CloudWatch Logs client for `region` (an awslogs-region of its own), created once per region. */
   logsInRegion(region: string): CloudWatchLogsClient;
+  /** A Secrets Manager client for `region` (a runtimevar's `?region=`), created once per region. */
+  secretsManagerInRegion(region: string): SecretsManagerClient;
+  /** An SSM client for `region`, or for the default region; created on first use. */
+  ssmInRegion(region: string | undefined): SSMClient;
   /** Closes the clients' sockets. */
   destroy(): void;
 }
@@ -90,6 +97,16 @@ function perRegion<T>(create: (region: string) => T): (region: string) => T {
     }
     return value;
   };
+}
+
+/** `create(region)` once per region, the default region (undefined) included. */
+function perOptionalRegion<T>(
+  create: (region: string | undefined) => T,
+): (region: string | undefined) => T {
+  let fallback: { value: T } | undefined;
+  const named = perRegion<T>(create);
+  return (region) =>
+    region === undefined ? (fallback ??= { value: create(undefined) }).value : named(region);
 }
 
 export function createAwsClients(options: AwsClientOptions): AwsClients {
@@ -126,6 +143,17 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     }),
     logsInRegion: perRegion((region) => {
       const client = new CloudWatchLogsClient({ ...config, region });
+      others.push(client);
+      return client;
+    }),
+    secretsManagerInRegion: perRegion((region) => {
+      const client = new SecretsManagerClient({ ...config, region });
+      others.push(client);
+      return client;
+    }),
+    // Without a region, the SDK's own (AWS_REGION, the shared config) as for the other clients.
+    ssmInRegion: perOptionalRegion((region) => {
+      const client = new SSMClient(region === undefined ? config : { ...config, region });
       others.push(client);
       return client;
     }),
@@ -230,17 +258,31 @@ export function createLogsApi(client: CloudWatchLogsClient): LogsApi {
   };
 }
 
-export function createSecretsApi(client: SecretsManagerClient): SecretsApi {
+export function createSecretsApi(client: SecretsManagerClient, region?: string): SecretsApi {
   return {
     describeSecret: (input) =>
       call(
         {
           operation: 'secretsmanager:DescribeSecret',
-          target: `secret ${input.SecretId ?? ''}`,
-          notFoundFix:
-            "check 'database-url-secret': no such secret in this account and region (a secret of another account must be given by its full ARN, and shared through a resource policy)",
+          target: `secret ${input.SecretId ?? ''}${region ? ` in ${region}` : ''}`,
+          notFoundFix: region
+            ? `no such secret in this account in ${region}: check its name and region`
+            : "check 'database-url-secret': no such secret in this account and region (a secret of another account must be given by its full ARN, and shared through a resource policy)",
         },
         () => client.send(new DescribeSecretCommand(input)),
+      ),
+  };
+}
+
+export function createParametersApi(client: SSMClient, region?: string): ParametersApi {
+  return {
+    getParameter: (input) =>
+      call(
+        {
+          operation: 'ssm:GetParameter',
+          target: `parameter ${input.Name ?? ''}${region ? ` in ${region}` : ''}`,
+        },
+        () => client.send(new GetParameterCommand(input)),
       ),
   };
 }
@@ -286,6 +328,12 @@ export function createAwsApis(clients: AwsClients): AwsApis {
     logs: createLogsApi(clients.logs),
     secrets: createSecretsApi(clients.secretsManager),
     logsInRegion: perRegion((region) => createLogsApi(clients.logsInRegion(region))),
+    secretsInRegion: perRegion((region) =>
+      createSecretsApi(clients.secretsManagerInRegion(region), region),
+    ),
+    parametersInRegion: perOptionalRegion((region) =>
+      createParametersApi(clients.ssmInRegion(region), region),
+    ),
     ecrAuthInRegion: perRegion((region) => createEcrAuthApi(clients.ecrInRegion(region), region)),
     ecrInRegion: perRegion((region) =>
       createEcrRepositoriesApi(clients.ecrInRegion(region), region),

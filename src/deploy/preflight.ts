@@ -1,6 +1,6 @@
 // Everything checked before the first write: the service exists, is ACTIVE and rolled out by ECS;
-// the task definition to patch; the database URL secret; the execution role that secrets need;
-// the ECR repository the image goes to (when image-repository is an ECR host).
+// the task definition to patch; the database URL and Atlas token secrets; the execution role that
+// secrets need; the ECR repository the image goes to (when image-repository is an ECR host).
 // Read-only by construction: it only has Describe* calls to make. Independent problems are
 // reported together.
 import type {
@@ -32,6 +32,8 @@ export interface PreflightRequest {
   readonly taskDefinitionFile?: DescribedTaskDefinition;
   /** Name, ARN or `ARN:json-key:stage:id` of the database URL secret. */
   readonly databaseUrlSecret?: string;
+  /** Name, ARN or `ARN:json-key:stage:id` of the Atlas Cloud token secret. */
+  readonly atlasTokenSecret?: string;
   /** Where the image is pushed; an ECR repository is checked to exist. */
   readonly imageRepository?: string;
 }
@@ -60,6 +62,8 @@ export interface Preflight {
   readonly taskDefinitionLabel: string;
   /** valueFrom for DATABASE_URL: the secret's full ARN (plus the JSON key suffix, if given). */
   readonly databaseUrlSecretValueFrom: string | undefined;
+  /** valueFrom for ATLAS_TOKEN, likewise (absent without atlas-token-secret). */
+  readonly atlasTokenSecretValueFrom?: string | undefined;
   /** Worth telling the user, not worth stopping for. */
   readonly warnings: readonly string[];
 }
@@ -75,7 +79,12 @@ export interface PreflightApis {
 export function preflightRequest(
   settings: Pick<
     Settings,
-    'cluster' | 'service' | 'taskDefinition' | 'databaseUrlSecret' | 'imageRepository'
+    | 'cluster'
+    | 'service'
+    | 'taskDefinition'
+    | 'databaseUrlSecret'
+    | 'atlasTokenSecret'
+    | 'imageRepository'
   >,
   file?: DescribedTaskDefinition,
 ): PreflightRequest {
@@ -92,6 +101,7 @@ export function preflightRequest(
     taskDefinition: settings.taskDefinition,
     ...(file ? { taskDefinitionFile: file } : {}),
     ...(settings.databaseUrlSecret ? { databaseUrlSecret: settings.databaseUrlSecret } : {}),
+    ...(settings.atlasTokenSecret ? { atlasTokenSecret: settings.atlasTokenSecret } : {}),
     ...(settings.imageRepository ? { imageRepository: settings.imageRepository } : {}),
   };
 }
@@ -118,7 +128,12 @@ export async function preflight(
   const serviceCheck = checkService(apis.ecs, request.cluster, request.service);
   const secret: Promise<Settled<ResolvedSecret | undefined>> = settle(
     request.databaseUrlSecret
-      ? resolveSecret(apis.secrets, request.databaseUrlSecret)
+      ? resolveSecret(apis.secrets, request.databaseUrlSecret, 'database-url-secret')
+      : Promise.resolve(undefined),
+  );
+  const token: Promise<Settled<ResolvedSecret | undefined>> = settle(
+    request.atlasTokenSecret
+      ? resolveSecret(apis.secrets, request.atlasTokenSecret, 'atlas-token-secret')
       : Promise.resolve(undefined),
   );
   // The service's own task definition waits for the service; any other source is independent.
@@ -137,9 +152,10 @@ export async function preflight(
 
   const repository = settle(checkEcrRepository(request.imageRepository, apis));
 
-  const [service, secretResult, tdResult, repositoryResult] = await Promise.all([
+  const [service, secretResult, tokenResult, tdResult, repositoryResult] = await Promise.all([
     settle(serviceCheck),
     secret,
+    token,
     taskDefinition,
     repository,
   ]);
@@ -148,11 +164,13 @@ export async function preflight(
   if (!service.ok) problems.push(service.error);
   else problems.push(...service.value.problems);
   if (!secretResult.ok) problems.push(secretResult.error);
+  if (!tokenResult.ok) problems.push(tokenResult.error);
   if (tdResult && !tdResult.ok) problems.push(tdResult.error);
   if (!repositoryResult.ok) problems.push(repositoryResult.error);
 
   const described = tdResult?.ok ? tdResult.value : undefined;
   const resolvedSecret = secretResult.ok ? secretResult.value : undefined;
+  const resolvedToken = tokenResult.ok ? tokenResult.value : undefined;
   const label = described
     ? source.kind === 'file'
       ? `${taskDefinitionLabel(described.taskDefinition)} (from the file)`
@@ -162,13 +180,18 @@ export async function preflight(
     const withSecrets = described.taskDefinition.containerDefinitions
       .filter((c) => (c.secrets ?? []).length > 0)
       .map((c) => c.name);
+    const migrationSecrets = [
+      ...(request.databaseUrlSecret ? ['DATABASE_URL'] : []),
+      ...(request.atlasTokenSecret ? ['ATLAS_TOKEN'] : []),
+    ];
     if (
-      (request.databaseUrlSecret || withSecrets.length > 0) &&
+      (migrationSecrets.length > 0 || withSecrets.length > 0) &&
       !described.taskDefinition.executionRoleArn
     ) {
-      const who = request.databaseUrlSecret
-        ? 'the migration container reads DATABASE_URL from a secret'
-        : `container(s) ${withSecrets.map((n) => JSON.stringify(n)).join(', ')} read secrets`;
+      const who =
+        migrationSecrets.length > 0
+          ? `the migration container reads ${migrationSecrets.join(' and ')} from ${migrationSecrets.length > 1 ? 'secrets' : 'a secret'}`
+          : `container(s) ${withSecrets.map((n) => JSON.stringify(n)).join(', ')} read secrets`;
       problems.push(
         new InputError(
           'task-definition',
@@ -199,6 +222,7 @@ export async function preflight(
     taskDefinition: described,
     taskDefinitionLabel: label,
     databaseUrlSecretValueFrom: resolvedSecret?.valueFrom,
+    atlasTokenSecretValueFrom: resolvedToken?.valueFrom,
     warnings: [
       ...serviceWarnings(svc),
       ...(repositoryResult.ok && repositoryResult.value ? [repositoryResult.value] : []),

@@ -203,8 +203,15 @@ export interface ResolvedSecret {
   readonly valueFrom: string;
 }
 
-/** DescribeSecret by name or ARN: the secret exists, is not being deleted; its full ARN. */
-export async function resolveSecret(secrets: SecretsApi, value: string): Promise<ResolvedSecret> {
+/**
+ * DescribeSecret by name or ARN: the secret exists, is not being deleted; its full ARN. `input`
+ * is the input that named it, for the messages.
+ */
+export async function resolveSecret(
+  secrets: SecretsApi,
+  value: string,
+  input: 'database-url-secret' | 'atlas-token-secret' = 'database-url-secret',
+): Promise<ResolvedSecret> {
   const reference = parseSecretReference(value);
   let answer;
   try {
@@ -212,7 +219,7 @@ export async function resolveSecret(secrets: SecretsApi, value: string): Promise
   } catch (error) {
     if (isAwsError(error, 'ResourceNotFoundException')) {
       throw new InputError(
-        'database-url-secret',
+        input,
         `no Secrets Manager secret ${JSON.stringify(reference.secretId)} in this account and region`,
         'create it (aws secretsmanager create-secret --name … --secret-string …), or check the name and AWS_REGION; a secret of another account needs its full ARN',
       );
@@ -221,14 +228,14 @@ export async function resolveSecret(secrets: SecretsApi, value: string): Promise
   }
   if (!answer.ARN) {
     throw new InputError(
-      'database-url-secret',
+      input,
       `DescribeSecret returned no ARN for ${JSON.stringify(reference.secretId)}`,
       'give the secret by its full ARN',
     );
   }
   if (answer.DeletedDate) {
     throw new InputError(
-      'database-url-secret',
+      input,
       `secret ${JSON.stringify(answer.Name ?? reference.secretId)} is scheduled for deletion`,
       'restore it (aws secretsmanager restore-secret) or use another secret',
     );

@@ -35,6 +35,7 @@ export const INPUT_NAMES = [
   'container-name',
   'app-containers',
   'database-url-secret',
+  'atlas-token-secret',
   'lock-timeout',
   'migrate-args',
   'baseline',
@@ -328,21 +329,43 @@ function looksLikeConnectionString(value: string): boolean {
   return !value.startsWith('arn:') && at > 0 && value.lastIndexOf(':', at) !== -1;
 }
 
-function parseSecret(raw: RawInputs, c: Collector): string | undefined {
-  const value = raw['database-url-secret'];
+/**
+ * An Atlas Cloud token rather than a secret name: bot tokens start with `aci_`; a JWT is three
+ * base64url parts. Never echoed, and masked by inputs/read.ts before anything is logged.
+ */
+export function looksLikeAtlasToken(value: string): boolean {
+  return /^aci_/i.test(value) || /^[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}$/.test(value);
+}
+
+/** A Secrets Manager name, ARN or `ARN:json-key:stage:id`, as the secret inputs take them. */
+function isSecretReference(value: string): boolean {
+  return value.startsWith('arn:') ? SECRET_ARN_RE.test(value) : SECRET_NAME_RE.test(value);
+}
+
+type SecretInput = 'database-url-secret' | 'atlas-token-secret';
+
+function parseSecret(raw: RawInputs, input: SecretInput, c: Collector): string | undefined {
+  const value = raw[input];
   if (!value) return undefined;
-  if (value.startsWith('arn:') ? SECRET_ARN_RE.test(value) : SECRET_NAME_RE.test(value))
-    return value;
+  if (input === 'atlas-token-secret' && looksLikeAtlasToken(value)) {
+    // The token itself: never echo it.
+    return c.fail(
+      input,
+      'looks like an Atlas Cloud token, not a secret name (value hidden)',
+      'store the token in Secrets Manager (aws secretsmanager create-secret --name <name> --secret-string <token>) and give the secret name or ARN here; revoke the token in Atlas Cloud if it was committed',
+    );
+  }
+  if (isSecretReference(value)) return value;
   if (looksLikeConnectionString(value)) {
     // The database URL or DSN itself: never echo it.
     return c.fail(
-      'database-url-secret',
+      input,
       'looks like a database URL or connection string, not a secret name (value hidden)',
       'store the URL in Secrets Manager and give the secret name or ARN here; rotate the credential if it was committed',
     );
   }
   return c.fail(
-    'database-url-secret',
+    input,
     `${shown(value)} is neither a Secrets Manager secret name nor an ARN`,
     'use the secret name, its ARN, or ARN:json-key:: for a key of a JSON secret',
   );
@@ -544,7 +567,8 @@ export function parseInputs(raw: RawInputs, ctx: ParseContext): Settings {
     imageTag,
     containerName,
     appContainers: parseAppContainers(raw, containerName, c),
-    databaseUrlSecret: parseSecret(raw, c),
+    databaseUrlSecret: parseSecret(raw, 'database-url-secret', c),
+    atlasTokenSecret: parseSecret(raw, 'atlas-token-secret', c),
     lockTimeout: parseLockTimeout(raw, c),
     migrateArgs: parseMigrateArgs(raw, c),
     baseline: parseVersion(raw, 'baseline', c),

@@ -55,6 +55,8 @@ export interface Settings {
   /** Absent: every essential container except the migration one. */
   readonly appContainers?: readonly string[];
   readonly databaseUrlSecret?: string;
+  /** Secrets Manager secret of an Atlas Cloud bot token, passed as ATLAS_TOKEN through `secrets`. */
+  readonly atlasTokenSecret?: string;
   /** A Go duration, as Atlas's --lock-timeout takes it. */
   readonly lockTimeout: string;
   readonly migrateArgs: readonly string[];

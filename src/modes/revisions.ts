@@ -38,6 +38,7 @@ export function planRevisions(
     ...(patchOptions.databaseUrlSecret
       ? { databaseUrlSecret: patchOptions.databaseUrlSecret }
       : {}),
+    ...(patchOptions.atlasTokenSecret ? { atlasTokenSecret: patchOptions.atlasTokenSecret } : {}),
     ...(patchOptions.source ? { source: patchOptions.source } : {}),
   });
   if (settings.mode === 'plan') return { migrationTask };

@@ -1,6 +1,7 @@
 // The AWS and registry calls a real run would make, in order, for the dry-run plan. Pure.
 import { EXEC_ORDER_MEANINGS, TX_MODE_MEANINGS } from '../inputs/atlas-options';
 import type { Settings } from '../inputs/settings';
+import type { RuntimevarSource } from '../migrations/env-contract';
 import { atlasCommandLine } from './command-line';
 import { parseEcrHost, parseImageReference } from '../registry/reference';
 import {
@@ -21,6 +22,8 @@ export interface PlanContext {
   /** Blobs a push would check (base layers, the new layer, the config). */
   readonly blobCount: number;
   readonly tags: readonly string[];
+  /** The env's runtimevars read from AWS (awssecretsmanager, awsparamstore). */
+  readonly runtimevars?: readonly RuntimevarSource[];
 }
 
 export const POLL_INTERVAL_SECONDS = 15;
@@ -55,6 +58,21 @@ export function planDeploy(settings: Settings, ctx: PlanContext): PlannedCall[] 
       phase: 'pre-flight',
       call: 'secretsmanager:DescribeSecret',
       detail: `${settings.databaseUrlSecret}: exists; its full ARN goes into valueFrom`,
+    });
+  }
+  if (settings.atlasTokenSecret) {
+    calls.push({
+      phase: 'pre-flight',
+      call: 'secretsmanager:DescribeSecret',
+      detail: `${settings.atlasTokenSecret}: exists; its full ARN goes into valueFrom of ATLAS_TOKEN`,
+    });
+  }
+  for (const source of ctx.runtimevars ?? []) {
+    const paramstore = source.scheme === 'awsparamstore';
+    calls.push({
+      phase: 'pre-flight',
+      call: paramstore ? 'ssm:GetParameter' : 'secretsmanager:DescribeSecret',
+      detail: `${source.name} in ${source.region ?? "the task's region"}${paramstore ? ', without decryption' : ''}: data "runtimevar" "${source.label}" exists (Atlas reads it in the task with the task role)`,
     });
   }
 

@@ -17,6 +17,8 @@ export interface ImageFacts {
 export interface DryRunFacts {
   readonly image: ImageFacts;
   readonly migrations: readonly string[];
+  /** The Atlas Cloud directory (`atlas://app`) the env reads instead of shipped files. */
+  readonly cloudDirectory?: string;
   readonly taskDefinitionFile: string;
   readonly family: string;
   readonly taskDefinitionDiff: string;
@@ -75,7 +77,15 @@ export function renderDryRunSummary(facts: DryRunFacts): string {
   );
   lines.push(`| OCI layout | \`${cell(image.layoutDir)}\` |`, '');
 
-  lines.push(`### Migrations (${facts.migrations.length})`, '');
+  if (facts.cloudDirectory !== undefined) {
+    lines.push('### Migrations', '');
+    lines.push(
+      `From Atlas Cloud: \`${cell(facts.cloudDirectory)}\`. Atlas pulls them in the migration container with its \`ATLAS_TOKEN\`; the image holds only the project file.`,
+      '',
+    );
+  } else {
+    lines.push(`### Migrations (${facts.migrations.length})`, '');
+  }
   const shown = facts.migrations.slice(0, MIGRATIONS_SHOWN);
   lines.push(...shown.map((name) => `- \`${cell(name)}\``));
   if (facts.migrations.length > shown.length) {

@@ -14,7 +14,12 @@ export {
 } from './migration-task';
 export { parseTaskDefinitionFile } from './parse-file';
 export { patchTaskDefinition } from './patch';
-export { DATABASE_URL, DEFAULT_MEMORY_RESERVATION_MIB, type PatchOptions } from './patch-options';
+export {
+  ATLAS_TOKEN,
+  DATABASE_URL,
+  DEFAULT_MEMORY_RESERVATION_MIB,
+  type PatchOptions,
+} from './patch-options';
 export { READ_ONLY_FIELDS, stripReadOnly } from './read-only';
 export { renderTaskDefinition } from './render';
 export type * from './types';

@@ -2,7 +2,12 @@
 // hand after Atlas's guide) up to date while keeping what its owner set.
 import { cloneJson } from './json';
 import { findContainer } from './dependencies';
-import { DATABASE_URL, DEFAULT_MEMORY_RESERVATION_MIB, type PatchOptions } from './patch-options';
+import {
+  ATLAS_TOKEN,
+  DATABASE_URL,
+  DEFAULT_MEMORY_RESERVATION_MIB,
+  type PatchOptions,
+} from './patch-options';
 import type { ContainerDefinitionJson, LogConfiguration, TaskDefinitionJson } from './types';
 
 export function upsertMigrationContainer(
@@ -31,7 +36,10 @@ export function upsertMigrationContainer(
   }
 
   if (options.databaseUrlSecret !== undefined) {
-    setDatabaseUrlSecret(container, options.databaseUrlSecret);
+    setContainerSecret(container, DATABASE_URL, options.databaseUrlSecret);
+  }
+  if (options.atlasTokenSecret !== undefined) {
+    setContainerSecret(container, ATLAS_TOKEN, options.atlasTokenSecret);
   }
   if (container.logConfiguration === undefined) {
     const log = borrowLogConfiguration(td, options.containerName, appContainers);
@@ -44,20 +52,22 @@ export function upsertMigrationContainer(
 }
 
 /**
- * Through `secrets` only: a connection string in plain `environment` is readable by anyone allowed
- * to describe the task definition.
+ * Through `secrets` only: a connection string or a token in plain `environment` is readable by
+ * anyone allowed to describe the task definition. An entry of that name in `environment` goes.
  */
-function setDatabaseUrlSecret(container: ContainerDefinitionJson, valueFrom: string): void {
+function setContainerSecret(
+  container: ContainerDefinitionJson,
+  name: string,
+  valueFrom: string,
+): void {
   const secrets = container.secrets ?? [];
-  const first = secrets.findIndex((secret) => secret.name === DATABASE_URL);
-  if (first === -1) secrets.push({ name: DATABASE_URL, valueFrom });
+  const first = secrets.findIndex((secret) => secret.name === name);
+  if (first === -1) secrets.push({ name, valueFrom });
   else secrets[first]!.valueFrom = valueFrom;
   const kept = first === -1 ? secrets.length - 1 : first;
-  container.secrets = secrets.filter(
-    (secret, index) => secret.name !== DATABASE_URL || index === kept,
-  );
+  container.secrets = secrets.filter((secret, index) => secret.name !== name || index === kept);
   if (container.environment) {
-    container.environment = container.environment.filter((entry) => entry.name !== DATABASE_URL);
+    container.environment = container.environment.filter((entry) => entry.name !== name);
   }
 }
 

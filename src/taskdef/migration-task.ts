@@ -63,6 +63,8 @@ export interface MigrationTaskOptions {
   command: readonly string[];
   /** Secrets Manager secret (ARN, optionally `ARN:json-key::`), given to ECS as DATABASE_URL. */
   databaseUrlSecret?: string;
+  /** Secrets Manager secret (ARN, optionally `ARN:json-key::`) of an Atlas Cloud token, as ATLAS_TOKEN. */
+  atlasTokenSecret?: string;
   /** The migration task's family. Default: the service's family + MIGRATION_FAMILY_SUFFIX. */
   family?: string;
   /** Names the task definition in messages, as PatchOptions.source does. */
@@ -123,19 +125,24 @@ export function buildMigrationTaskDefinition(
   if (existing && isEssential(existing)) problems.add(essentialNameClash(name, at));
   const shell = checkEntryPoint(existing, name, options.command, at);
   if (shell) problems.add(shell);
-  if (options.databaseUrlSecret !== undefined && !service.executionRoleArn) {
+  const secretNames = [
+    ...(options.databaseUrlSecret !== undefined ? ['DATABASE_URL'] : []),
+    ...(options.atlasTokenSecret !== undefined ? ['ATLAS_TOKEN'] : []),
+  ];
+  if (secretNames.length > 0 && !service.executionRoleArn) {
     problems.add(
       new FileProblem(
         at,
-        'has no "executionRoleArn", which the migration task needs: ECS fetches the DATABASE_URL secret with the task execution role',
+        `has no "executionRoleArn", which the migration task needs: ECS fetches the ${secretNames.join(' and ')} secret${secretNames.length > 1 ? 's' : ''} with the task execution role`,
         'set "executionRoleArn" to a role ECS tasks can assume that may secretsmanager:GetSecretValue the secret (and kms:Decrypt with its key, if it is a customer managed one)',
       ),
     );
   }
   problems.throwIfAny();
 
-  // The sidecar code brings the container up to date (image, command, DATABASE_URL through
-  // secrets, a borrowed awslogs configuration, a memory reservation when the task sets no memory).
+  // The sidecar code brings the container up to date (image, command, DATABASE_URL and
+  // ATLAS_TOKEN through secrets, a borrowed awslogs configuration, a memory reservation when the
+  // task sets no memory).
   const work = cloneJson(service);
   if (existing?.logConfiguration?.logDriver === 'awsfirelens') {
     // Its log router stays behind in the service's task definition.
@@ -151,6 +158,9 @@ export function buildMigrationTaskDefinition(
     images: [],
     ...(options.databaseUrlSecret !== undefined
       ? { databaseUrlSecret: options.databaseUrlSecret }
+      : {}),
+    ...(options.atlasTokenSecret !== undefined
+      ? { atlasTokenSecret: options.atlasTokenSecret }
       : {}),
   };
   upsertMigrationContainer(work, patch, apps);

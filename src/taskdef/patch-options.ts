@@ -9,6 +9,8 @@ export interface PatchOptions {
   command: readonly string[];
   /** Secrets Manager secret (ARN, optionally `ARN:json-key::`), given to ECS as DATABASE_URL. */
   databaseUrlSecret?: string;
+  /** Secrets Manager secret (ARN, optionally `ARN:json-key::`) of an Atlas Cloud token, as ATLAS_TOKEN. */
+  atlasTokenSecret?: string;
   /** Absent: every essential container except the migration one (and what it waits for). */
   appContainers?: readonly string[];
   images: readonly ContainerImageOverride[];
@@ -20,6 +22,8 @@ export interface PatchOptions {
 }
 
 export const DATABASE_URL = 'DATABASE_URL';
+/** What Atlas reads an Atlas Cloud bot token from (input atlas-token-secret). */
+export const ATLAS_TOKEN = 'ATLAS_TOKEN';
 
 /** ECS rejects a container with neither memory nor memoryReservation when the task has no memory. */
 export const DEFAULT_MEMORY_RESERVATION_MIB = 128;

@@ -1,4 +1,4 @@
-// CloudWatch Logs, Secrets Manager and ECR, as far as the action uses them.
+// CloudWatch Logs, Secrets Manager, SSM Parameter Store and ECR, as far as the action uses them.
 import { ACCOUNT_ID, AwsFault, num, str, type JsonBody, type LogicalClock } from './protocol';
 
 interface Stream {
@@ -61,8 +61,36 @@ export class FakeLogs {
   }
 }
 
+interface StoredSecret {
+  name: string;
+  arn: string;
+  /** The region the secret lives in: only requests signed for it find it. */
+  region: string;
+  deleted: boolean;
+  value: string;
+  kmsKeyId: string | undefined;
+  /** DescribeSecret answers AccessDeniedException (the caller's policy does not allow it). */
+  denied: boolean;
+}
+
+export interface FakeSecretOptions {
+  deleted?: boolean;
+  value?: string;
+  /** Default: the fake's region. */
+  region?: string;
+  /** A customer managed key, answered as DescribeSecret's KmsKeyId. */
+  kmsKeyId?: string;
+  /** The caller may not describe it: AccessDeniedException. */
+  denied?: boolean;
+}
+
+/**
+ * Secrets Manager per region: a secret is found by a request signed for its own region only, by
+ * its name, its full ARN or its partial ARN (the full one without the random suffix), as the
+ * service finds them; anything else is ResourceNotFoundException.
+ */
 export class FakeSecrets {
-  private readonly secrets: { name: string; arn: string; deleted: boolean; value: string }[] = [];
+  private readonly secrets: StoredSecret[] = [];
 
   constructor(
     private readonly region: string,
@@ -74,14 +102,18 @@ export class FakeSecrets {
    * only served by GetSecretValue, which the action never needs (ECS resolves the secret itself):
    * the secret audit plants a recognisable value here to prove it never reaches any output.
    */
-  add(name: string, options: { deleted?: boolean; value?: string } = {}): string {
+  add(name: string, options: FakeSecretOptions = {}): string {
     const suffix = 'AbC123';
-    const arn = `arn:aws:secretsmanager:${this.region}:${ACCOUNT_ID}:secret:${name}-${suffix}`;
+    const region = options.region ?? this.region;
+    const arn = `arn:aws:secretsmanager:${region}:${ACCOUNT_ID}:secret:${name}-${suffix}`;
     this.secrets.push({
       name,
       arn,
+      region,
       deleted: options.deleted ?? false,
       value: options.value ?? 'postgres://app:fake-password@db.internal:5432/app',
+      kmsKeyId: options.kmsKeyId,
+      denied: options.denied ?? false,
     });
     return arn;
   }
@@ -93,7 +125,7 @@ export class FakeSecrets {
     secret.value = value;
   }
 
-  handle(operation: string, body: JsonBody): JsonBody {
+  handle(operation: string, body: JsonBody, region: string = this.region): JsonBody {
     if (operation !== 'DescribeSecret' && operation !== 'GetSecretValue') {
       throw new AwsFault(
         'UnknownOperationException',
@@ -103,11 +135,18 @@ export class FakeSecrets {
     const id = str(body, 'SecretId') ?? '';
     const secret = this.secrets.find(
       (s) =>
-        s.name === id ||
-        s.arn === id ||
-        // A partial ARN: the full one without its random suffix.
-        (id.startsWith('arn:') && s.arn.startsWith(`${id}-`) && s.arn.length === id.length + 7),
+        s.region === region &&
+        (s.name === id ||
+          s.arn === id ||
+          // A partial ARN: the full one without its random suffix.
+          (id.startsWith('arn:') && s.arn.startsWith(`${id}-`) && s.arn.length === id.length + 7)),
     );
+    if (secret?.denied) {
+      throw new AwsFault(
+        'AccessDeniedException',
+        `User: arn:aws:sts::${ACCOUNT_ID}:assumed-role/github-deploy/GitHubActions is not authorized to perform: secretsmanager:${operation} on resource: ${id} because no identity-based policy allows the secretsmanager:${operation} action`,
+      );
+    }
     if (!secret) {
       throw new AwsFault(
         'ResourceNotFoundException',
@@ -128,12 +167,104 @@ export class FakeSecrets {
     return {
       ARN: secret.arn,
       Name: secret.name,
+      ...(secret.kmsKeyId ? { KmsKeyId: secret.kmsKeyId } : {}),
       CreatedDate: this.clock.now() - 86_400,
       LastChangedDate: this.clock.now() - 3_600,
       ...(secret.deleted ? { DeletedDate: this.clock.now() - 60 } : {}),
       VersionIdsToStages: { [versionId]: ['AWSCURRENT'] },
     };
   }
+}
+
+interface StoredParameter {
+  name: string;
+  region: string;
+  type: 'String' | 'StringList' | 'SecureString';
+  value: string;
+  denied: boolean;
+}
+
+export interface FakeParameterOptions {
+  /** Default: the fake's region. */
+  region?: string;
+  /** Default SecureString. */
+  type?: StoredParameter['type'];
+  value?: string;
+  /** The caller may not read it: AccessDeniedException. */
+  denied?: boolean;
+}
+
+/**
+ * SSM Parameter Store's GetParameter, per region: `Name` is the parameter's name or its ARN,
+ * optionally with `:<version>`; a SecureString read without decryption comes back encrypted. A
+ * name no request region holds is ParameterNotFound (which AWS answers without a message), a
+ * version it does not have ParameterVersionNotFound.
+ */
+export class FakeParameters {
+  private readonly parameters: StoredParameter[] = [];
+
+  constructor(
+    private readonly region: string,
+    private readonly clock: LogicalClock,
+  ) {}
+
+  /** Adds a parameter (version 1); returns its ARN. */
+  add(name: string, options: FakeParameterOptions = {}): string {
+    const region = options.region ?? this.region;
+    this.parameters.push({
+      name,
+      region,
+      type: options.type ?? 'SecureString',
+      value: options.value ?? 'postgres://app:fake-password@db.internal:5432/app',
+      denied: options.denied ?? false,
+    });
+    return parameterArn(region, name);
+  }
+
+  handle(operation: string, body: JsonBody, region: string = this.region): JsonBody {
+    if (operation !== 'GetParameter') {
+      throw new AwsFault('UnknownOperationException', `fake SSM does not implement ${operation}`);
+    }
+    const requested = str(body, 'Name') ?? '';
+    const versioned = /^(.*):(\d+)$/.exec(requested);
+    const name = versioned ? versioned[1]! : requested;
+    const parameter = this.parameters.find(
+      (p) => p.region === region && (p.name === name || parameterArn(p.region, p.name) === name),
+    );
+    if (parameter?.denied) {
+      throw new AwsFault(
+        'AccessDeniedException',
+        `User: arn:aws:sts::${ACCOUNT_ID}:assumed-role/github-deploy/GitHubActions is not authorized to perform: ssm:GetParameter on resource: ${parameterArn(region, name)} because no identity-based policy allows the ssm:GetParameter action`,
+      );
+    }
+    if (!parameter) throw new AwsFault('ParameterNotFound', '');
+    if (versioned && versioned[2] !== '1') {
+      throw new AwsFault(
+        'ParameterVersionNotFound',
+        `Systems Manager could not find version ${versioned[2]} of ${name}. Verify the version and try again.`,
+      );
+    }
+    const decrypt = body.WithDecryption === true;
+    return {
+      Parameter: {
+        Name: parameter.name,
+        Type: parameter.type,
+        Value:
+          parameter.type === 'SecureString' && !decrypt
+            ? Buffer.from(`encrypted:${parameter.name}`).toString('base64')
+            : parameter.value,
+        Version: 1,
+        LastModifiedDate: this.clock.now() - 86_400,
+        ARN: parameterArn(parameter.region, parameter.name),
+        DataType: 'text',
+      },
+    };
+  }
+}
+
+/** `arn:aws:ssm:REGION:ACCOUNT:parameter/NAME`, the name's leading slash not doubled. */
+export function parameterArn(region: string, name: string): string {
+  return `arn:aws:ssm:${region}:${ACCOUNT_ID}:parameter/${name.replace(/^\//, '')}`;
 }
 
 export class FakeEcr {
