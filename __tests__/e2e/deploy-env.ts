@@ -16,6 +16,17 @@ export const CLUSTER = 'prod';
 export const SERVICE = 'demo-api';
 export const SECRET_NAME = 'prod/api/database-url';
 export const FAMILY = 'demo-api';
+/** The migration container's command with the default inputs. */
+export const DEFAULT_MIGRATION_COMMAND: readonly string[] = [
+  'migrate',
+  'apply',
+  '--env',
+  'deploy',
+  '--lock-timeout',
+  '10m',
+  '--format',
+  '{{ json . }}',
+];
 /** The example task definition's tags, which the new revision must keep. */
 export const EXAMPLE_TAGS = [
   { key: 'service', value: 'demo-api' },

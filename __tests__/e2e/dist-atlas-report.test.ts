@@ -20,6 +20,7 @@ import {
   SERVICE,
   startSeededAws,
   stderrOf,
+  DEFAULT_MIGRATION_COMMAND,
 } from './deploy-env';
 
 const V1 = '20240101120000';
@@ -85,16 +86,7 @@ describe('mode sidecar', () => {
     const command = aws.ecs.taskDefinitions.at(-1)!.body.containerDefinitions as {
       command?: string[];
     }[];
-    expect(command[0]!.command).toEqual([
-      'migrate',
-      'apply',
-      '--env',
-      'deploy',
-      '--lock-timeout',
-      '10m',
-      '--format',
-      '{{ json . }}',
-    ]);
+    expect(command[0]!.command).toEqual([...DEFAULT_MIGRATION_COMMAND]);
 
     expect(run.outputs['current-version']).toBe(V1);
     expect(run.outputs['target-version']).toBe(V3);

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { startAwsRecorder, type AwsRecorder } from '../helpers/aws-recorder';
 import { runAction, type ActionRun } from '../helpers/run-action';
 import { DEMO_INPUTS, exampleWorkspace, type TestWorkspace } from '../helpers/workspace';
+import { DEFAULT_MIGRATION_COMMAND } from './deploy-env';
 
 const SECRET_ARN = DEMO_INPUTS['database-url-secret']!;
 const REPOSITORY = DEMO_INPUTS['image-repository']!;
@@ -94,16 +95,7 @@ describe('dist/index.js dry run', () => {
       name: 'atlas',
       image: `${REPOSITORY}@${digest}`,
       essential: false,
-      command: [
-        'migrate',
-        'apply',
-        '--env',
-        'deploy',
-        '--lock-timeout',
-        '10m',
-        '--format',
-        '{{ json . }}',
-      ],
+      command: [...DEFAULT_MIGRATION_COMMAND],
       secrets: [{ name: 'DATABASE_URL', valueFrom: SECRET_ARN }],
       logConfiguration: {
         logDriver: 'awslogs',

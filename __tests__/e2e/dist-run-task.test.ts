@@ -15,6 +15,7 @@ import {
   runDeploy,
   SERVICE,
   startSeededAws,
+  DEFAULT_MIGRATION_COMMAND,
 } from './deploy-env';
 
 let registry: RegistryServer;
@@ -74,16 +75,7 @@ describe('mode: run-task', () => {
     expect(migrationContainers[0]).toMatchObject({
       image: run.outputs.image,
       essential: true,
-      command: [
-        'migrate',
-        'apply',
-        '--env',
-        'deploy',
-        '--lock-timeout',
-        '10m',
-        '--format',
-        '{{ json . }}',
-      ],
+      command: [...DEFAULT_MIGRATION_COMMAND],
     });
     const serviceContainers = service!.body.containerDefinitions as Record<string, unknown>[];
     expect(serviceContainers.map((c) => c.name)).toEqual(['app']);
