@@ -82465,7 +82465,7 @@ function describeAtlasErrors(context) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.MAX_REPORT_LINES = exports.MAX_REPORT_CHARS = void 0;
+exports.MAX_REPORT_OUTPUT_BYTES = exports.MAX_REPORT_LINES = exports.MAX_REPORT_CHARS = void 0;
 exports.parseAtlasReports = parseAtlasReports;
 exports.instantNs = instantNs;
 exports.reportForOutput = reportForOutput;
@@ -82789,9 +82789,33 @@ function reportForOutput(report) {
         Message: report.message,
     });
 }
+/**
+ * Most bytes the `migration-report` output holds. GitHub keeps at most 1 MB per output (and 50 MB
+ * per run); a data migration's statements can be more, so past this the statements are left out
+ * of the output (the summary still lists them) and each file says how many it had.
+ */
+exports.MAX_REPORT_OUTPUT_BYTES = 512 * 1024;
 /** The `migration-report` output's value: a JSON array, one element per target database. */
 function migrationReportOutput(reports) {
-    return JSON.stringify(reports.map(reportForOutput));
+    const full = JSON.stringify(reports.map(reportForOutput));
+    if (Buffer.byteLength(full) <= exports.MAX_REPORT_OUTPUT_BYTES)
+        return full;
+    const trimmed = reports.map((report) => {
+        const output = reportForOutput(report);
+        return {
+            ...output,
+            ...(output.Applied
+                ? {
+                    Applied: output.Applied.map(({ Applied, Error, ...file }) => ({
+                        ...file,
+                        ...(Applied ? { Statements: Applied.length } : {}),
+                        ...(Error ? { Error: { Text: Error.Text } } : {}),
+                    })),
+                }
+                : {}),
+        };
+    });
+    return JSON.stringify(trimmed);
 }
 /**
  * The figures the outputs and the summary show, over the reports of one run. With several target

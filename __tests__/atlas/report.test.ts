@@ -1,5 +1,6 @@
 import {
   MAX_REPORT_LINES,
+  MAX_REPORT_OUTPUT_BYTES,
   instantNs,
   migrationReportOutput,
   parseAtlasReports,
@@ -656,5 +657,45 @@ describe('instantNs', () => {
     ['an impossible offset', '2024-03-10T17:00:00+25:00'],
   ])('rejects %s', (_name, text) => {
     expect(instantNs(text)).toBeUndefined();
+  });
+});
+
+describe('migrationReportOutput past GitHub output limits', () => {
+  it('leaves the statements out (counting them) when the report would exceed 512 KiB', () => {
+    const big = 'INSERT INTO t VALUES (' + 'x'.repeat(1000) + ');';
+    const line = JSON.stringify({
+      Driver: 'postgres',
+      Dir: 'file://migrations',
+      Pending: [{ Name: '2_seed.sql', Version: '2', Description: 'seed' }],
+      Applied: [
+        {
+          Name: '2_seed.sql',
+          Version: '2',
+          Description: 'seed',
+          Applied: Array.from({ length: 800 }, () => big),
+          Error: { Stmt: big, Text: 'pq: boom' },
+        },
+      ],
+      Current: '1',
+      Target: '2',
+      Start: '2024-01-01T00:00:00Z',
+      End: '2024-01-01T00:00:01Z',
+      Error: 'sql/migrate: boom',
+    });
+    const output = migrationReportOutput(parseAtlasReports([line]));
+    expect(Buffer.byteLength(output)).toBeLessThan(MAX_REPORT_OUTPUT_BYTES);
+    expect(JSON.parse(output)).toEqual([
+      expect.objectContaining({
+        Current: '1',
+        Target: '2',
+        Applied: [
+          expect.objectContaining({
+            Name: '2_seed.sql',
+            Statements: 800,
+            Error: { Text: 'pq: boom' },
+          }),
+        ],
+      }),
+    ]);
   });
 });

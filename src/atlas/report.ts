@@ -409,9 +409,33 @@ export function reportForOutput(report: AtlasReport): AtlasReportOutput {
   });
 }
 
+/**
+ * Most bytes the `migration-report` output holds. GitHub keeps at most 1 MB per output (and 50 MB
+ * per run); a data migration's statements can be more, so past this the statements are left out
+ * of the output (the summary still lists them) and each file says how many it had.
+ */
+export const MAX_REPORT_OUTPUT_BYTES = 512 * 1024;
+
 /** The `migration-report` output's value: a JSON array, one element per target database. */
 export function migrationReportOutput(reports: readonly AtlasReport[]): string {
-  return JSON.stringify(reports.map(reportForOutput));
+  const full = JSON.stringify(reports.map(reportForOutput));
+  if (Buffer.byteLength(full) <= MAX_REPORT_OUTPUT_BYTES) return full;
+  const trimmed = reports.map((report) => {
+    const output = reportForOutput(report);
+    return {
+      ...output,
+      ...(output.Applied
+        ? {
+            Applied: output.Applied.map(({ Applied, Error, ...file }) => ({
+              ...file,
+              ...(Applied ? { Statements: Applied.length } : {}),
+              ...(Error ? { Error: { Text: Error.Text } } : {}),
+            })),
+          }
+        : {}),
+    };
+  });
+  return JSON.stringify(trimmed);
 }
 
 /** What went wrong first: the file and statement when a statement failed. */
