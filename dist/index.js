@@ -83350,12 +83350,12 @@ exports.MAX_TASKS_READ = void 0;
 exports.didWork = didWork;
 exports.migrationRead = migrationRead;
 exports.readAppliedReport = readAppliedReport;
+const migrated_tasks_1 = __nccwpck_require__(6299);
 const errors_1 = __nccwpck_require__(3916);
 const report_1 = __nccwpck_require__(3769);
 const migration_log_1 = __nccwpck_require__(9544);
 /** Logs read at most, one per task, before settling for what was found. */
 exports.MAX_TASKS_READ = 5;
-const DESCRIBE_TASKS_BATCH = 100;
 /** A report that did something: applied a file, or failed on one. */
 function didWork(reports) {
     return reports.some((r) => r.applied.length > 0 || r.error !== undefined);
@@ -83380,7 +83380,7 @@ function migrationRead(lines, where) {
 async function readAppliedReport(request, deps, options) {
     let tasks;
     try {
-        tasks = await migratedTasks(request, deps);
+        tasks = await (0, migrated_tasks_1.migratedTasks)(deps.ecs, request);
     }
     catch (error) {
         return {
@@ -83418,31 +83418,6 @@ async function readAppliedReport(request, deps, options) {
             break;
     }
     return { ...first, tasksRead: read };
-}
-/** Tasks of the deployment (running or stopped) whose migration container exited 0, oldest first. */
-async function migratedTasks(request, deps) {
-    const arns = [];
-    for (const desiredStatus of ['RUNNING', 'STOPPED']) {
-        const page = await deps.ecs.listTasks({
-            cluster: request.cluster,
-            startedBy: request.deploymentId,
-            desiredStatus,
-        });
-        arns.push(...(page.taskArns ?? []));
-    }
-    const tasks = [];
-    for (let i = 0; i < arns.length; i += DESCRIBE_TASKS_BATCH) {
-        const answer = await deps.ecs.describeTasks({
-            cluster: request.cluster,
-            tasks: arns.slice(i, i + DESCRIBE_TASKS_BATCH),
-        });
-        tasks.push(...(answer.tasks ?? []));
-    }
-    const started = (task) => (task.startedAt ?? task.createdAt)?.getTime() ?? Infinity;
-    return tasks
-        .filter((task) => task.taskArn &&
-        (task.containers ?? []).some((c) => c.name === request.containerName && c.exitCode === 0))
-        .sort((a, b) => started(a) - started(b));
 }
 
 
@@ -83782,6 +83757,45 @@ function taskIdOf(taskArn) {
 }
 function awslogsStreamName(location, containerName, taskArnOrId) {
     return `${location.streamPrefix}/${containerName}/${taskIdOf(taskArnOrId)}`;
+}
+
+
+/***/ }),
+
+/***/ 6299:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.DESCRIBE_TASKS_BATCH = void 0;
+exports.migratedTasks = migratedTasks;
+/** DescribeTasks takes at most this many tasks. */
+exports.DESCRIBE_TASKS_BATCH = 100;
+/** Oldest first: the first to start is the one that took Atlas's lock. */
+async function migratedTasks(ecs, request) {
+    const arns = [];
+    for (const desiredStatus of ['RUNNING', 'STOPPED']) {
+        const page = await ecs.listTasks({
+            cluster: request.cluster,
+            startedBy: request.deploymentId,
+            desiredStatus,
+        });
+        arns.push(...(page.taskArns ?? []));
+    }
+    const tasks = [];
+    for (let i = 0; i < arns.length; i += exports.DESCRIBE_TASKS_BATCH) {
+        const answer = await ecs.describeTasks({
+            cluster: request.cluster,
+            tasks: arns.slice(i, i + exports.DESCRIBE_TASKS_BATCH),
+        });
+        tasks.push(...(answer.tasks ?? []));
+    }
+    const started = (task) => (task.startedAt ?? task.createdAt)?.getTime() ?? Infinity;
+    return tasks
+        .filter((task) => task.taskArn &&
+        (task.containers ?? []).some((c) => c.name === request.containerName && c.exitCode === 0))
+        .sort((a, b) => started(a) - started(b));
 }
 
 
@@ -85045,6 +85059,7 @@ const errors_1 = __nccwpck_require__(3916);
 const plan_1 = __nccwpck_require__(1307);
 const errors_2 = __nccwpck_require__(9378);
 const applied_report_1 = __nccwpck_require__(305);
+const migrated_tasks_1 = __nccwpck_require__(6299);
 const atlas_log_1 = __nccwpck_require__(1327);
 const log_stream_1 = __nccwpck_require__(7777);
 const migration_log_1 = __nccwpck_require__(9544);
@@ -85054,8 +85069,6 @@ exports.DEFAULT_MAX_CONSECUTIVE_POLL_ERRORS = 3;
 const LAST_EVENTS = 10;
 /** ListTasks pages read per poll (100 tasks each). */
 const MAX_LIST_PAGES = 10;
-/** DescribeTasks takes at most this many tasks. */
-const DESCRIBE_TASKS_BATCH = 100;
 /** Poll interval and timeout from the settings. */
 function watchOptionsFromSettings(settings, overrides = {}) {
     return {
@@ -85185,20 +85198,11 @@ class Watcher {
         const { ecs } = this.deps;
         const { request } = this;
         try {
-            const arns = [];
-            for (const desiredStatus of ['RUNNING', 'STOPPED']) {
-                const listed = await ecs.listTasks({
-                    cluster: request.cluster,
-                    startedBy: request.deploymentId,
-                    desiredStatus,
-                });
-                arns.push(...(listed.taskArns ?? []));
-            }
-            const batch = arns.slice(0, DESCRIBE_TASKS_BATCH);
-            if (batch.length === 0)
-                return 0;
-            const answer = await ecs.describeTasks({ cluster: request.cluster, tasks: batch });
-            const migrated = (answer.tasks ?? []).filter((task) => (task.containers ?? []).some((c) => c.name === request.migrationContainer && c.exitCode === 0)).length;
+            const migrated = (await (0, migrated_tasks_1.migratedTasks)(ecs, {
+                cluster: request.cluster,
+                deploymentId: request.deploymentId,
+                containerName: request.migrationContainer,
+            })).length;
             if (migrated > 0) {
                 this.deps.io.info(`Before it was replaced, the migration container "${request.migrationContainer}" had exited 0 in ${migrated} task(s) of deployment ${request.deploymentId}`);
             }
@@ -85279,10 +85283,10 @@ class Watcher {
         } while (nextToken && pages < MAX_LIST_PAGES);
         const fresh = arns.filter((arn) => !this.doneTasks.has(arn));
         const stopped = [];
-        for (let i = 0; i < fresh.length; i += DESCRIBE_TASKS_BATCH) {
+        for (let i = 0; i < fresh.length; i += migrated_tasks_1.DESCRIBE_TASKS_BATCH) {
             const answer = await ecs.describeTasks({
                 cluster: request.cluster,
-                tasks: fresh.slice(i, i + DESCRIBE_TASKS_BATCH),
+                tasks: fresh.slice(i, i + migrated_tasks_1.DESCRIBE_TASKS_BATCH),
             });
             // A task still stopping may not have its final exit codes yet: it is looked at again next
             // poll. A migration container that already exited non-zero is final, and decides now.
@@ -87226,6 +87230,7 @@ exports.parseVars = parseVars;
 // revisions-schema, to-version, vars), checked the way Atlas reads them. Pure.
 const url_password_1 = __nccwpck_require__(4784);
 const settings_1 = __nccwpck_require__(900);
+const migrate_args_1 = __nccwpck_require__(4500);
 const shown_1 = __nccwpck_require__(492);
 /** An HCL identifier, as hclsyntax scans one: what `var.<name>` can name. */
 exports.HCL_IDENTIFIER_RE = /^[\p{ID_Start}_][\p{ID_Continue}-]*$/u;
@@ -87332,10 +87337,10 @@ function parseVars(raw, c) {
             c.fail('vars', `${where}: ${(0, shown_1.shown)(name)} is not a variable name`, 'use the label of a variable block of atlas-config: letters, digits, _ and -, not starting with a digit or -');
         }
         else if (first !== undefined) {
-            c.fail('vars', `${where} sets ${(0, shown_1.shown)(name)} a second time (first on line ${first.line})`, 'give each variable once: Atlas would pass both values as a list');
+            c.fail('vars', `${where} sets ${(0, shown_1.shown)(name)} a second time (first on line ${first.line})`, migrate_args_1.VAR_TWICE_FIX);
         }
         else if ((0, url_password_1.redactPasswordsInText)(varValue) !== varValue) {
-            c.fail('vars', `${where}: the value of ${(0, shown_1.shown)(name)} holds a password (value hidden), which would be in the task definition in plain text`, `pass the database URL through input 'database-url-secret' (read it with getenv("DATABASE_URL")), or read the secret in atlas.hcl with a data "runtimevar" block`);
+            c.fail('vars', `${where}: the value of ${(0, shown_1.shown)(name)} holds a password (value hidden), which would be in the task definition in plain text`, migrate_args_1.PASSWORD_IN_VAR_FIX);
         }
         else {
             vars.push({ name, value: varValue, line: index + 1 });
@@ -87353,7 +87358,7 @@ function parseVars(raw, c) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.TYPED_FLAG_INPUTS = void 0;
+exports.TYPED_FLAG_INPUTS = exports.PASSWORD_IN_VAR_FIX = exports.VAR_TWICE_FIX = void 0;
 exports.migrateArgFlags = migrateArgFlags;
 exports.setsBooleanFlag = setsBooleanFlag;
 exports.migrateArgsConflicts = migrateArgsConflicts;
@@ -87361,6 +87366,10 @@ exports.migrateArgsConflicts = migrateArgsConflicts;
 // itself. Shared by the input checks (every problem at once) and the command builder (a last guard).
 const errors_1 = __nccwpck_require__(3916);
 const url_password_1 = __nccwpck_require__(4784);
+/** The fix for a `--var` (or a `vars` line) given twice: both inputs check it. */
+exports.VAR_TWICE_FIX = 'give each variable once: Atlas would pass both values as a list';
+/** The fix for a password in a `--var` value, which would sit in the task definition. */
+exports.PASSWORD_IN_VAR_FIX = `pass the database URL through input 'database-url-secret' (read it with getenv("DATABASE_URL")), or read the secret in atlas.hcl with a data "runtimevar" block`;
 /** `migrate apply` flags that take no value. */
 const BOOLEAN_FLAGS = new Set(['--allow-dirty', '--dry-run']);
 /** Flags that take the next argument as their value even when it starts with `-`, as pflag does. */
@@ -87476,12 +87485,12 @@ function migrateArgsConflicts(args, typed) {
                     fail(key, `sets --var ${name}, and input 'vars' sets "${name}" too`, `remove --var ${name} from migrate-args and keep the line in input 'vars'`);
                 }
                 else if (seen.has(key)) {
-                    fail(key, `sets --var ${name} twice`, 'give each variable once: Atlas would pass both values as a list');
+                    fail(key, `sets --var ${name} twice`, exports.VAR_TWICE_FIX);
                 }
                 seen.add(key);
             }
             if (value !== undefined && (0, url_password_1.redactPasswordsInText)(value) !== value) {
-                fail(`${flag} password`, 'sets a --var whose value holds a password (value hidden), which would be in the task definition in plain text', `pass the database URL through input 'database-url-secret' (read it with getenv("DATABASE_URL")), or read the secret in atlas.hcl with a data "runtimevar" block`);
+                fail(`${flag} password`, 'sets a --var whose value holds a password (value hidden), which would be in the task definition in plain text', exports.PASSWORD_IN_VAR_FIX);
             }
             continue;
         }
@@ -93621,6 +93630,7 @@ function describeAtlasOptions(options) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.renderDeploySummary = renderDeploySummary;
 exports.renderMigrationTaskFailure = renderMigrationTaskFailure;
+exports.firstLine = firstLine;
 const command_line_1 = __nccwpck_require__(7814);
 const log_tail_1 = __nccwpck_require__(1807);
 const render_migration_1 = __nccwpck_require__(9637);
@@ -93722,6 +93732,7 @@ function renderMigrationTaskFailure(facts) {
     lines.push('');
     return lines.join('\n');
 }
+/** The first line of a multi-line message: its headline. */
 function firstLine(text) {
     return text.split('\n')[0] ?? text;
 }
@@ -93864,6 +93875,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.renderPlanSummary = renderPlanSummary;
 const command_line_1 = __nccwpck_require__(7814);
 const log_tail_1 = __nccwpck_require__(1807);
+const render_deploy_summary_1 = __nccwpck_require__(4303);
 const render_migration_1 = __nccwpck_require__(9637);
 const render_summary_1 = __nccwpck_require__(4377);
 function renderPlanSummary(facts) {
@@ -93872,7 +93884,7 @@ function renderPlanSummary(facts) {
     if (migration) {
         lines.push(...(0, render_migration_1.renderMigrationSection)(migration));
         if (outcome.status !== 'succeeded')
-            lines.push(firstLine(outcome.message), '');
+            lines.push((0, render_deploy_summary_1.firstLine)(outcome.message), '');
     }
     else if (outcome.status !== 'succeeded') {
         lines.push((0, render_summary_1.errorText)(outcome.message), '');
@@ -93901,15 +93913,12 @@ function headline(facts) {
         ? '✅ Nothing to apply'
         : `📋 ${pending} migration file${pending === 1 ? '' : 's'} would be applied`;
 }
-function firstLine(text) {
-    return text.split('\n')[0] ?? text;
-}
 
 
 /***/ }),
 
 /***/ 4377:
-/***/ ((__unused_webpack_module, exports) => {
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
@@ -93918,6 +93927,8 @@ exports.formatBytes = formatBytes;
 exports.errorText = errorText;
 exports.fence = fence;
 exports.renderDryRunSummary = renderDryRunSummary;
+// Markdown for the job summary. Pure: data in, text out.
+const command_line_1 = __nccwpck_require__(7814);
 /** How many migration names are listed before the rest collapse into a count. */
 const MIGRATIONS_SHOWN = 50;
 function formatBytes(bytes) {
@@ -93927,10 +93938,6 @@ function formatBytes(bytes) {
         return `${(bytes / 1024).toFixed(1)} KiB`;
     return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
-/** Markdown table cells must not break the row. */
-function cell(text) {
-    return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
 /**
  * An error message to read, not to copy as code: each line in inline code, which wraps where a
  * fenced block would need scrolling sideways, quoted so it stands apart from the prose.
@@ -93939,7 +93946,7 @@ function errorText(text) {
     return text
         .split(/\r?\n/)
         .filter((line) => line.trim() !== '')
-        .map((line) => `> ${line.includes('`') ? `\`\` ${line} \`\`` : `\`${line}\``}`)
+        .map((line) => `> ${(0, command_line_1.codeSpan)(line)}`)
         .join('\n>\n');
 }
 function fence(text, language) {
@@ -93953,36 +93960,36 @@ function renderDryRunSummary(facts) {
     lines.push('## Atlas ECS deploy: dry run', '');
     lines.push('Nothing was pushed and no AWS call was made. This is what a real run would do.', '');
     if (facts.warnings.length > 0) {
-        lines.push('### Warnings', '', ...facts.warnings.map((w) => `- ${cell(w)}`), '');
+        lines.push('### Warnings', '', ...facts.warnings.map((w) => `- ${(0, command_line_1.tableCell)(w)}`), '');
     }
     lines.push('### Migration image', '');
     lines.push('| Dry run | Details |', '|---|---|');
-    lines.push(`| Image | \`${cell(image.reference)}\` |`);
+    lines.push(`| Image | \`${(0, command_line_1.tableCell)(image.reference)}\` |`);
     lines.push(`| Digest | \`${image.digest}\` |`);
-    lines.push(`| Platform | ${cell(image.platform)} |`);
-    lines.push(`| Base | \`${cell(image.base)}\` (\`${image.baseDigest}\`) |`);
+    lines.push(`| Platform | ${(0, command_line_1.tableCell)(image.platform)} |`);
+    lines.push(`| Base | \`${(0, command_line_1.tableCell)(image.base)}\` (\`${image.baseDigest}\`) |`);
     lines.push(`| Migration layer | \`${image.layerDigest}\`: ${formatBytes(image.layerSize)} compressed, ${formatBytes(image.layerUncompressedSize)} uncompressed, ${image.fileCount} files |`);
-    lines.push(`| OCI layout | \`${cell(image.layoutDir)}\` |`, '');
+    lines.push(`| OCI layout | \`${(0, command_line_1.tableCell)(image.layoutDir)}\` |`, '');
     if (facts.cloudDirectory !== undefined) {
         lines.push('### Migrations', '');
-        lines.push(`From Atlas Cloud: \`${cell(facts.cloudDirectory)}\`. Atlas pulls them in the migration container with its \`ATLAS_TOKEN\`; the image holds only the project file.`, '');
+        lines.push(`From Atlas Cloud: \`${(0, command_line_1.tableCell)(facts.cloudDirectory)}\`. Atlas pulls them in the migration container with its \`ATLAS_TOKEN\`; the image holds only the project file.`, '');
     }
     else {
         lines.push(`### Migrations (${facts.migrations.length})`, '');
     }
     const shown = facts.migrations.slice(0, MIGRATIONS_SHOWN);
-    lines.push(...shown.map((name) => `- \`${cell(name)}\``));
+    lines.push(...shown.map((name) => `- \`${(0, command_line_1.tableCell)(name)}\``));
     if (facts.migrations.length > shown.length) {
         lines.push(`- … and ${facts.migrations.length - shown.length} more`);
     }
     lines.push('');
-    lines.push(`### Task definition \`${cell(facts.family)}\``, '');
-    lines.push(`Rendered to \`${cell(facts.taskDefinitionFile)}\`.`, '');
+    lines.push(`### Task definition \`${(0, command_line_1.tableCell)(facts.family)}\``, '');
+    lines.push(`Rendered to \`${(0, command_line_1.tableCell)(facts.taskDefinitionFile)}\`.`, '');
     lines.push('<details open><summary>Changes</summary>', '', fence(facts.taskDefinitionDiff, 'diff'), '', '</details>', '');
     lines.push('### Plan of a real run', '');
     lines.push('| Phase | Call | What |', '|---|---|---|');
     for (const step of facts.plan) {
-        lines.push(`| ${step.phase} | \`${cell(step.call)}\` | ${cell(step.detail)} |`);
+        lines.push(`| ${step.phase} | \`${(0, command_line_1.tableCell)(step.call)}\` | ${(0, command_line_1.tableCell)(step.detail)} |`);
     }
     lines.push('');
     return lines.join('\n');

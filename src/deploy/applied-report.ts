@@ -5,6 +5,7 @@
 // said nothing was pending: usually one GetLogEvents, at most MAX_TASKS_READ. A log without a
 // report ends the search: the other tasks ran the same command.
 import type { Task } from '@aws-sdk/client-ecs';
+import { migratedTasks } from './migrated-tasks';
 import { errorMessage } from '../errors';
 import type { EcsApi } from '../aws/api';
 import { parseAtlasReports, type AtlasReport } from '../atlas/report';
@@ -18,7 +19,6 @@ import {
 
 /** Logs read at most, one per task, before settling for what was found. */
 export const MAX_TASKS_READ = 5;
-const DESCRIBE_TASKS_BATCH = 100;
 
 /** Atlas's report(s) of one migration container's run, and where they were read. */
 export interface MigrationRead {
@@ -77,7 +77,7 @@ export async function readAppliedReport(
 ): Promise<MigrationRead> {
   let tasks: Task[];
   try {
-    tasks = await migratedTasks(request, deps);
+    tasks = await migratedTasks(deps.ecs, request);
   } catch (error) {
     return {
       reports: [],
@@ -116,36 +116,4 @@ export async function readAppliedReport(
     if (found.reports.length === 0) break;
   }
   return { ...first!, tasksRead: read };
-}
-
-/** Tasks of the deployment (running or stopped) whose migration container exited 0, oldest first. */
-async function migratedTasks(
-  request: AppliedReportRequest,
-  deps: AppliedReportDeps,
-): Promise<Task[]> {
-  const arns: string[] = [];
-  for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
-    const page = await deps.ecs.listTasks({
-      cluster: request.cluster,
-      startedBy: request.deploymentId,
-      desiredStatus,
-    });
-    arns.push(...(page.taskArns ?? []));
-  }
-  const tasks: Task[] = [];
-  for (let i = 0; i < arns.length; i += DESCRIBE_TASKS_BATCH) {
-    const answer = await deps.ecs.describeTasks({
-      cluster: request.cluster,
-      tasks: arns.slice(i, i + DESCRIBE_TASKS_BATCH),
-    });
-    tasks.push(...(answer.tasks ?? []));
-  }
-  const started = (task: Task): number => (task.startedAt ?? task.createdAt)?.getTime() ?? Infinity;
-  return tasks
-    .filter(
-      (task) =>
-        task.taskArn &&
-        (task.containers ?? []).some((c) => c.name === request.containerName && c.exitCode === 0),
-    )
-    .sort((a, b) => started(a) - started(b));
 }

@@ -13,6 +13,7 @@ import { POLL_INTERVAL_SECONDS } from '../report/plan';
 import type { EcsApi } from '../aws/api';
 import { isTransientAwsError } from '../aws/errors';
 import { migrationRead, type MigrationRead } from './applied-report';
+import { DESCRIBE_TASKS_BATCH, migratedTasks } from './migrated-tasks';
 import { extractAtlasErrors } from './atlas-log';
 import { taskIdOf, type ContainersWithLogs } from './log-stream';
 import {
@@ -132,8 +133,6 @@ export const DEFAULT_MAX_CONSECUTIVE_POLL_ERRORS = 3;
 const LAST_EVENTS = 10;
 /** ListTasks pages read per poll (100 tasks each). */
 const MAX_LIST_PAGES = 10;
-/** DescribeTasks takes at most this many tasks. */
-const DESCRIBE_TASKS_BATCH = 100;
 
 /** Poll interval and timeout from the settings. */
 export function watchOptionsFromSettings(
@@ -283,22 +282,12 @@ class Watcher {
     const { ecs } = this.deps;
     const { request } = this;
     try {
-      const arns: string[] = [];
-      for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
-        const listed = await ecs.listTasks({
+      const migrated = (
+        await migratedTasks(ecs, {
           cluster: request.cluster,
-          startedBy: request.deploymentId,
-          desiredStatus,
-        });
-        arns.push(...(listed.taskArns ?? []));
-      }
-      const batch = arns.slice(0, DESCRIBE_TASKS_BATCH);
-      if (batch.length === 0) return 0;
-      const answer = await ecs.describeTasks({ cluster: request.cluster, tasks: batch });
-      const migrated = (answer.tasks ?? []).filter((task) =>
-        (task.containers ?? []).some(
-          (c) => c.name === request.migrationContainer && c.exitCode === 0,
-        ),
+          deploymentId: request.deploymentId,
+          containerName: request.migrationContainer,
+        })
       ).length;
       if (migrated > 0) {
         this.deps.io.info(

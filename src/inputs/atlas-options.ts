@@ -3,6 +3,7 @@
 import { redactPasswordsInText } from '../migrations/url-password';
 import type { InputName, RawInputs } from './parse';
 import { EXEC_ORDERS, TX_MODES, type AtlasVariable, type ExecOrder, type TxMode } from './settings';
+import { PASSWORD_IN_VAR_FIX, VAR_TWICE_FIX } from './migrate-args';
 import { shown } from './shown';
 
 /** Collects a problem with an input; see Collector in parse.ts. */
@@ -146,13 +147,13 @@ export function parseVars(raw: RawInputs, c: ProblemCollector): AtlasVariable[] 
       c.fail(
         'vars',
         `${where} sets ${shown(name)} a second time (first on line ${first.line})`,
-        'give each variable once: Atlas would pass both values as a list',
+        VAR_TWICE_FIX,
       );
     } else if (redactPasswordsInText(varValue) !== varValue) {
       c.fail(
         'vars',
         `${where}: the value of ${shown(name)} holds a password (value hidden), which would be in the task definition in plain text`,
-        `pass the database URL through input 'database-url-secret' (read it with getenv("DATABASE_URL")), or read the secret in atlas.hcl with a data "runtimevar" block`,
+        PASSWORD_IN_VAR_FIX,
       );
     } else {
       vars.push({ name, value: varValue, line: index + 1 });

@@ -3,6 +3,11 @@
 import { InputError } from '../errors';
 import { redactPasswordsInText } from '../migrations/url-password';
 
+/** The fix for a `--var` (or a `vars` line) given twice: both inputs check it. */
+export const VAR_TWICE_FIX = 'give each variable once: Atlas would pass both values as a list';
+/** The fix for a password in a `--var` value, which would sit in the task definition. */
+export const PASSWORD_IN_VAR_FIX = `pass the database URL through input 'database-url-secret' (read it with getenv("DATABASE_URL")), or read the secret in atlas.hcl with a data "runtimevar" block`;
+
 /** `migrate apply` flags that take no value. */
 const BOOLEAN_FLAGS = new Set(['--allow-dirty', '--dry-run']);
 /** Flags that take the next argument as their value even when it starts with `-`, as pflag does. */
@@ -157,11 +162,7 @@ export function migrateArgsConflicts(
             `remove --var ${name} from migrate-args and keep the line in input 'vars'`,
           );
         } else if (seen.has(key)) {
-          fail(
-            key,
-            `sets --var ${name} twice`,
-            'give each variable once: Atlas would pass both values as a list',
-          );
+          fail(key, `sets --var ${name} twice`, VAR_TWICE_FIX);
         }
         seen.add(key);
       }
@@ -169,7 +170,7 @@ export function migrateArgsConflicts(
         fail(
           `${flag} password`,
           'sets a --var whose value holds a password (value hidden), which would be in the task definition in plain text',
-          `pass the database URL through input 'database-url-secret' (read it with getenv("DATABASE_URL")), or read the secret in atlas.hcl with a data "runtimevar" block`,
+          PASSWORD_IN_VAR_FIX,
         );
       }
       continue;

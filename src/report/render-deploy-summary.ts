@@ -151,6 +151,7 @@ export function renderMigrationTaskFailure(facts: MigrationTaskFailureFacts): st
   return lines.join('\n');
 }
 
-function firstLine(text: string): string {
+/** The first line of a multi-line message: its headline. */
+export function firstLine(text: string): string {
   return text.split('\n')[0] ?? text;
 }

@@ -3,6 +3,7 @@
 import type { MigrationTaskOutcome } from '../deploy/run-task';
 import { atlasCommandLine, tableCell } from './command-line';
 import { logTailDetails } from './log-tail';
+import { firstLine } from './render-deploy-summary';
 import { renderMigrationSection, type MigrationSectionFacts } from './render-migration';
 import { errorText, type ImageFacts } from './render-summary';
 
@@ -45,8 +46,4 @@ function headline(facts: PlanSummaryFacts): string {
   return pending === 0
     ? '✅ Nothing to apply'
     : `📋 ${pending} migration file${pending === 1 ? '' : 's'} would be applied`;
-}
-
-function firstLine(text: string): string {
-  return text.split('\n')[0] ?? text;
 }

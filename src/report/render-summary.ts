@@ -1,4 +1,5 @@
 // Markdown for the job summary. Pure: data in, text out.
+import { codeSpan, tableCell } from './command-line';
 import type { PlannedCall } from './plan';
 
 export interface ImageFacts {
@@ -35,11 +36,6 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-/** Markdown table cells must not break the row. */
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
-
 /**
  * An error message to read, not to copy as code: each line in inline code, which wraps where a
  * fenced block would need scrolling sideways, quoted so it stands apart from the prose.
@@ -48,7 +44,7 @@ export function errorText(text: string): string {
   return text
     .split(/\r?\n/)
     .filter((line) => line.trim() !== '')
-    .map((line) => `> ${line.includes('`') ? `\`\` ${line} \`\`` : `\`${line}\``}`)
+    .map((line) => `> ${codeSpan(line)}`)
     .join('\n>\n');
 }
 
@@ -64,37 +60,37 @@ export function renderDryRunSummary(facts: DryRunFacts): string {
   lines.push('## Atlas ECS deploy: dry run', '');
   lines.push('Nothing was pushed and no AWS call was made. This is what a real run would do.', '');
   if (facts.warnings.length > 0) {
-    lines.push('### Warnings', '', ...facts.warnings.map((w) => `- ${cell(w)}`), '');
+    lines.push('### Warnings', '', ...facts.warnings.map((w) => `- ${tableCell(w)}`), '');
   }
   lines.push('### Migration image', '');
   lines.push('| Dry run | Details |', '|---|---|');
-  lines.push(`| Image | \`${cell(image.reference)}\` |`);
+  lines.push(`| Image | \`${tableCell(image.reference)}\` |`);
   lines.push(`| Digest | \`${image.digest}\` |`);
-  lines.push(`| Platform | ${cell(image.platform)} |`);
-  lines.push(`| Base | \`${cell(image.base)}\` (\`${image.baseDigest}\`) |`);
+  lines.push(`| Platform | ${tableCell(image.platform)} |`);
+  lines.push(`| Base | \`${tableCell(image.base)}\` (\`${image.baseDigest}\`) |`);
   lines.push(
     `| Migration layer | \`${image.layerDigest}\`: ${formatBytes(image.layerSize)} compressed, ${formatBytes(image.layerUncompressedSize)} uncompressed, ${image.fileCount} files |`,
   );
-  lines.push(`| OCI layout | \`${cell(image.layoutDir)}\` |`, '');
+  lines.push(`| OCI layout | \`${tableCell(image.layoutDir)}\` |`, '');
 
   if (facts.cloudDirectory !== undefined) {
     lines.push('### Migrations', '');
     lines.push(
-      `From Atlas Cloud: \`${cell(facts.cloudDirectory)}\`. Atlas pulls them in the migration container with its \`ATLAS_TOKEN\`; the image holds only the project file.`,
+      `From Atlas Cloud: \`${tableCell(facts.cloudDirectory)}\`. Atlas pulls them in the migration container with its \`ATLAS_TOKEN\`; the image holds only the project file.`,
       '',
     );
   } else {
     lines.push(`### Migrations (${facts.migrations.length})`, '');
   }
   const shown = facts.migrations.slice(0, MIGRATIONS_SHOWN);
-  lines.push(...shown.map((name) => `- \`${cell(name)}\``));
+  lines.push(...shown.map((name) => `- \`${tableCell(name)}\``));
   if (facts.migrations.length > shown.length) {
     lines.push(`- … and ${facts.migrations.length - shown.length} more`);
   }
   lines.push('');
 
-  lines.push(`### Task definition \`${cell(facts.family)}\``, '');
-  lines.push(`Rendered to \`${cell(facts.taskDefinitionFile)}\`.`, '');
+  lines.push(`### Task definition \`${tableCell(facts.family)}\``, '');
+  lines.push(`Rendered to \`${tableCell(facts.taskDefinitionFile)}\`.`, '');
   lines.push(
     '<details open><summary>Changes</summary>',
     '',
@@ -107,7 +103,7 @@ export function renderDryRunSummary(facts: DryRunFacts): string {
   lines.push('### Plan of a real run', '');
   lines.push('| Phase | Call | What |', '|---|---|---|');
   for (const step of facts.plan) {
-    lines.push(`| ${step.phase} | \`${cell(step.call)}\` | ${cell(step.detail)} |`);
+    lines.push(`| ${step.phase} | \`${tableCell(step.call)}\` | ${tableCell(step.detail)} |`);
   }
   lines.push('');
   return lines.join('\n');
