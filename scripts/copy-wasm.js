@@ -6,4 +6,6 @@ const source = path.join(
   path.dirname(require.resolve('@cdktf/hcl2json/package.json')),
   'main.wasm.gz',
 );
-fs.copyFileSync(source, path.join(__dirname, '..', 'dist', 'hcl2json.wasm.gz'));
+// An output folder other than dist/ comes as the argument (scripts/package-to.sh).
+const outputDir = process.argv[2] ?? path.join(__dirname, '..', 'dist');
+fs.copyFileSync(source, path.join(outputDir, 'hcl2json.wasm.gz'));

@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
-export const DIST = path.resolve(__dirname, '..', '..', 'dist', 'index.js');
+/** ACTION_BUNDLE: a bundle built elsewhere (`npm run package -- -o DIR`), so work in progress can be tested without touching dist/. */
+export const DIST = path.resolve(
+  process.env.ACTION_BUNDLE ?? path.join(__dirname, '..', '..', 'dist', 'index.js'),
+);
 
 export interface ActionRun {
   code: number | null;
