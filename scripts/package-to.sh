@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:?usage: package-to.sh OUTPUT_DIR}"
-npx ncc build src/main.ts -o "$out" --source-map --license licenses.txt >/dev/null
+npx ncc build src/index.ts -o "$out" --source-map --license licenses.txt >/dev/null
 node scripts/copy-wasm.js "$out"
 echo "$out/index.js"

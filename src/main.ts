@@ -1,4 +1,6 @@
-// Entry point of the bundled action: wires the real adapters, runs, and reports failure once.
+// The whole action as the actions/typescript-action template shapes it: run() reads the inputs,
+// wires the real adapters, runs the phases and reports failure once. src/index.ts calls it in the
+// bundle; @github/local-action imports this file and calls run() itself, so nothing runs on import.
 import * as core from '@actions/core';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
@@ -8,6 +10,7 @@ import { createEcrCredentialGetter } from './aws/ecr-auth';
 import { buildMigrationImage } from './files/build-image';
 import { readOciLayoutImage } from './files/oci-layout';
 import { readMigrationProject } from './files/read-project';
+import { createGitHubDeployments } from './github/client';
 import { readInputs } from './inputs/read';
 import { createRegistryClient, type RegistryClient } from './registry/client';
 import { pullBaseImage } from './registry/pull';
@@ -16,7 +19,7 @@ import { collectingGarbage } from './util/collect-garbage';
 import { parseImageReference, parseRepository } from './registry/reference';
 import { createActionIO, type ActionIO } from './report/action-io';
 import { reportFailure } from './report/failure';
-import { run, type Deps } from './run';
+import { run as runPhases, type Deps } from './run';
 import { realSleep } from './util/retry';
 import { version } from '../package.json';
 
@@ -46,6 +49,8 @@ function createDeps(io: ActionIO, env: NodeJS.ProcessEnv): Deps & { close(): voi
       ...(env.GITHUB_SERVER_URL ? { githubServerUrl: env.GITHUB_SERVER_URL } : {}),
       ...(env.GITHUB_REPOSITORY ? { githubRepository: env.GITHUB_REPOSITORY } : {}),
       ...(env.GITHUB_SHA ? { githubSha: env.GITHUB_SHA } : {}),
+      ...(env.GITHUB_RUN_ID ? { githubRunId: env.GITHUB_RUN_ID } : {}),
+      ...(env.GITHUB_RUN_ATTEMPT ? { githubRunAttempt: env.GITHUB_RUN_ATTEMPT } : {}),
     },
     // The phases that stream the whole migration directory run with the memory bound kept.
     readProject: (options) => collectingGarbage(() => readMigrationProject(options)),
@@ -68,24 +73,31 @@ function createDeps(io: ActionIO, env: NodeJS.ProcessEnv): Deps & { close(): voi
         ),
       ),
     aws,
+    // Octokit's base URL is GITHUB_API_URL (GitHub Enterprise Server), its default.
+    githubDeployments: (target) =>
+      createGitHubDeployments({
+        ...target,
+        userAgent: USER_AGENT,
+        sleep: realSleep,
+        log: (message) => io.info(message),
+      }),
     sleep: realSleep,
     now: Date.now,
     close: () => clients?.destroy(),
   };
 }
 
-async function main(): Promise<void> {
+/** Runs the action once; never rejects: every failure ends in core.setFailed. */
+export async function run(): Promise<void> {
   const io = createActionIO();
   let deps: ReturnType<typeof createDeps> | undefined;
   try {
     const settings = readInputs();
     deps = createDeps(io, process.env);
-    await run(settings, deps);
+    await runPhases(settings, deps);
   } catch (error) {
     core.setFailed(reportFailure(io, error));
   } finally {
     deps?.close();
   }
 }
-
-void main();
