@@ -1,7 +1,8 @@
 // Every real-world task definition of the shared corpus (../shared/corpus/taskdefs, read in place,
 // never copied into the project) through a dry run of the bundled action, as the runner runs it.
-// OUTCOMES records what the action does with each file today: 'accepted', or the first line of its
-// error annotation. Rows whose outcome is arguably wrong carry a comment saying so.
+// OUTCOMES records what the action does with each file: 'accepted', or the first line of its error
+// annotation; each row's comment says why. Files that hold nulls are accepted with the nulls
+// dropped (null means absent to ECS and the SDK), and the warning listing them is checked too.
 import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { startAwsRecorder, type AwsRecorder } from '../helpers/aws-recorder';
@@ -12,6 +13,10 @@ import { annotationText } from './deploy-env';
 const CORPUS = path.resolve(__dirname, '../../../shared/corpus/taskdefs');
 const CONCURRENCY = 4;
 
+function escaped(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+}
+
 const NO_EXECUTION_ROLE =
   /^task-definition\.json: container "atlas" reads "secrets", but the task definition has no "executionRoleArn"/;
 const NOT_JSON = (at: string): RegExp =>
@@ -19,75 +24,91 @@ const NOT_JSON = (at: string): RegExp =>
 const NOT_AN_OBJECT = /^task-definition\.json:1:1: must hold a JSON object, not an array\. /;
 const NO_FAMILY = (at: string): RegExp =>
   new RegExp(`^task-definition\\.json:${at}: has no "family"\\. `);
-const NULL_FIELD = (at: string, field: string): RegExp =>
+/** A template or sample placeholder left in a field ECS resolves, refused with what it holds. */
+const UNRENDERED = (at: string, field: string, holds: string): RegExp =>
   new RegExp(
-    `^task-definition\\.json:${at}: "${field.replace(/[[\].]/g, '\\$&')}" must be an? [a-z ]+, not null\\. `,
+    `^task-definition\\.json:${at}: "${escaped(field)}" is ".*", which holds the (?:unrendered variable|unrendered template|placeholder) ${escaped(holds)}\\. Fix: `,
+  );
+/** The same in an app container's image: the fix points at the images input first. */
+const UNRENDERED_IMAGE = (at: string, index: number, container: string, holds: string): RegExp =>
+  new RegExp(
+    `${UNRENDERED(at, `containerDefinitions[${index}].image`, holds).source}set the image with the images input \\(\`images: ${escaped(container)}=`,
   );
 
 type Expected = 'accepted' | RegExp;
 
 // prettier-ignore
 const OUTCOMES: readonly (readonly [file: string, expected: Expected])[] = [
-  ['01-appmesh-xray-unit-strings.json', 'accepted'],
-  ['02-firelens-appmesh-envoy.json', 'accepted'],
-  ['03-firelens-efs-wrapped.json', 'accepted'],
-  ['04-firelens-datadog-minimal.json', 'accepted'], // unrendered ${Partition}/${Region}/${Account} in a secretOptions valueFrom; arguably should be refused
-  ['05-deploy-action-ebs-configured-at-launch.json', NO_EXECUTION_ROLE],
-  ['06-render-action-two-containers.json', NO_EXECUTION_ROLE],
-  ['07-ecspresso-wrapped-gotemplate.json', 'accepted'], // unrendered {{ env `TAG` }} in the image; arguably should be refused
-  ['08-ecspresso-daemon-host-network.json', 'accepted'], // unrendered {{must_env}} in role and secret ARNs; arguably should be refused
-  ['09-ecspresso-jsonnet-trailing-commas.json', NOT_JSON('1:1')],
-  ['10-hee-template-ssm-names.json', 'accepted'], // unrendered ${environment} in secret valueFrom; arguably should be refused
-  ['11-xyo-archivist-envfiles.json', 'accepted'],
-  ['12-crowdstrike-minimal.json', 'accepted'],
-  ['13-esgf-replaced-by-ci.json', 'accepted'],
-  ['14-extelligence-your-ecr-placeholder.json', 'accepted'], // "YOUR_ACCOUNT_ID" in role ARNs (not a 12-digit account); arguably should be refused
-  ['15-qbizinc-presto-bad-healthcheck.json', 'accepted'],
-  ['16-ecscli-describe-nulls.json', NULL_FIELD('54:29', 'containerDefinitions[0].workingDirectory')], // issue 12: null means absent; should be accepted
-  ['17-cfl-openmrs-secret-by-name.json', NULL_FIELD('24:18', 'containerDefinitions[0].command')], // issue 12: null means absent; should be accepted
-  ['18-docker-practice-jsonc-comments.json', NOT_JSON('3:5')],
-  ['19-dnx-tpl-unquoted-vars.json', NOT_JSON('11:28')],
-  ['20-nasa-across-containerdefs-only.json', NO_FAMILY('1:1')],
-  ['21-fortune-bridge-ec2.json', NO_EXECUTION_ROLE],
-  ['22-cogini-unquoted-port.json', NOT_JSON('39:38')],
-  ['23-shun198-describe-placeholders.json', 'accepted'], // unrendered "<NGINX_IMAGE_NAME>"/"<DJANGO_IMAGE_NAME>" images; arguably should be refused
-  ['24-warpstream-containerdefs-array.json', NOT_AN_OBJECT],
-  ['25-skole-containerdefs-array-ssm.json', NOT_AN_OBJECT],
-  ['26-openwebui-envsubst-names.json', 'accepted'], // unrendered $APP_ENV in family, container name and image ("$" is not allowed in a name); arguably should be refused
-  ['27-ecs-agent-nvidia-gpu.json', NO_EXECUTION_ROLE],
-  ['28-ecs-agent-ordering-healthy.json', NO_EXECUTION_ROLE],
-  ['29-ecs-agent-windows-awslogs.json', NO_EXECUTION_ROLE],
-  ['30-qivr-arm64.json', 'accepted'],
-  ['31-careplace-ephemeral-describe.json', 'accepted'],
-  ['32-wombo-ec2-minimal.json', 'accepted'],
-  ['33-unshelvd-secretsmanager.json', 'accepted'],
-  ['34-girok-describe-ssm.json', 'accepted'],
-  ['35-zigg-otel-sidecar.json', 'accepted'],
-  ['36-bemyplan-ec2-describe.json', NULL_FIELD('3:23', 'executionRoleArn')], // issue 12: null means absent; should then be refused for the missing executionRoleArn instead
-  ['37-cwinsights-fluentbit-daemon.json', 'accepted'], // unrendered {{task-role-arn}}/{{aws-region}} in roles and awslogs-region; arguably should be refused
-  ['38-cwinsights-cwagent-daemon.json', 'accepted'], // unrendered {{task-role-arn}}/{{awslogs-region}} in roles and awslogs-region; arguably should be refused
-  ['39-otel-ec2-sidecar-unquoted-mustache.json', NOT_JSON('42:10')],
-  ['40-otel-fargate-sidecar.json', 'accepted'], // unrendered {{ecsTaskRoleArn}}/{{region}} in roles and awslogs-region; arguably should be refused
-  ['41-datadog-agent-windows.json', NO_EXECUTION_ROLE],
-  ['42-datadog-agent-fargate.json', NO_EXECUTION_ROLE],
-  ['43-banbury-cli-skeleton.json', /^task-definition\.json:2:13: "family" must be a non-empty string, not a string \(""\)\. /],
-  ['44-braidfi-watchman.json', 'accepted'],
-  ['45-cos301-describe-ephemeral.json', 'accepted'],
-  ['46-bhub-app-placeholders.json', 'accepted'], // unrendered <aws_account_id>/<secret_name> in secret ARNs; arguably should be refused
-  ['47-amalitech-dollar-ecr.json', /^task-definition\.json:55:11: "tags" must be an array, not an object\. /],
-  ['48-chanhee-string-port.json', NULL_FIELD('23:33', 'containerDefinitions[0].workingDirectory')], // issue 12: null means absent; should be accepted
-  ['49-devin-notification-dollar.json', 'accepted'], // unrendered ${...} in the image, ARNs and env values; arguably should be refused
-  ['50-sensorvision-two-containers.json', 'accepted'], // "YOUR_ACCOUNT_ID"/"YOUR_REGION" in image and ARNs; arguably should be refused
-  ['51-cs3219-ten-containers.json', /^task-definition\.json: container "session-service" has no "image"\. /],
-  ['52-beelder-crlf-nulls.json', NULL_FIELD('143:26', 'runtimePlatform.cpuArchitecture')], // issue 12: null means absent; should be accepted
-  ['53-capstone-no-image-key.json', /^task-definition\.json: container "tourease-app" has no "image"\. /],
-  ['54-twitter-eb-dockerrun-decoy.json', NO_FAMILY('2:1')],
-  ['55-abdelali-otel-wrapped-tags.json', 'accepted'],
-  ['56-aws-community-day-nulls.json', NULL_FIELD('25:18', 'containerDefinitions[0].command')], // issue 12: null means absent; should be accepted
-  ['57-aghcampus-ec2-describe.json', 'accepted'],
-  ['58-wwalpha-array-app-xray-envoy.json', NOT_AN_OBJECT],
-  ['59-kklein90-datadog-sidecar-bare-token.json', NOT_JSON('21:17')],
+  ['01-appmesh-xray-unit-strings.json', 'accepted'], // rendered; ".25 vcpu"/".5 gb" unit strings are ECS's to judge
+  ['02-firelens-appmesh-envoy.json', 'accepted'], // rendered; the app keeps its wait for envoy HEALTHY and also waits for atlas
+  ['03-firelens-efs-wrapped.json', /^task-definition\.json:4:24: "taskRoleArn" is "arn:aws:iam::11111111111:role\/ecsTaskExecutionRole", which has "11111111111" for its account, not a 12-digit AWS account ID\. /], // a sample's 11-digit account in both role ARNs
+  ['04-firelens-datadog-minimal.json', UNRENDERED('3:20', 'taskRoleArn', 'XXXXXXXXXXXX')], // XXXXXXXXXXXX accounts in the roles, CloudFormation ${Partition}/${Region}/${Account} in a secretOptions valueFrom
+  ['05-deploy-action-ebs-configured-at-launch.json', NO_EXECUTION_ROLE], // no executionRoleArn, so ECS could not fetch the migration's DATABASE_URL secret
+  ['06-render-action-two-containers.json', NO_EXECUTION_ROLE], // the same; the <html> in its shell command is not looked at
+  ['07-ecspresso-wrapped-gotemplate.json', UNRENDERED_IMAGE('40:18', 0, 'katsubushi', '{{ env `TAG` `latest` }}')], // ecspresso Go template in the app's image: the images input or `ecspresso render`
+  ['08-ecspresso-daemon-host-network.json', UNRENDERED('32:24', 'containerDefinitions[0].secrets[1].valueFrom', '{{must_env `AWS_ACCOUNT_ID`}}')], // {{must_env}} in secret and role ARNs (all reported; the first in the file shown)
+  ['09-ecspresso-jsonnet-trailing-commas.json', NOT_JSON('1:1')], // Jsonnet, not JSON
+  ['10-hee-template-ssm-names.json', UNRENDERED('13:24', 'containerDefinitions[0].secrets[1].valueFrom', '${environment}')], // ${environment} in SSM parameter names, the family and the task role
+  ['11-xyo-archivist-envfiles.json', 'accepted'], // rendered; environmentFiles and empty secrets/links kept
+  ['12-crowdstrike-minimal.json', UNRENDERED('7:23', 'executionRoleArn', 'ACCOUNT_ID')], // ACCOUNT_ID where the role ARN has its account
+  ['13-esgf-replaced-by-ci.json', UNRENDERED_IMAGE('16:16', 0, 'transaction-api', 'REPLACED_BY_CI')], // image "REPLACED_BY_CI", for CI to fill in: the images input does that here
+  ['14-extelligence-your-ecr-placeholder.json', UNRENDERED('7:23', 'executionRoleArn', 'YOUR_ACCOUNT_ID')], // YOUR_ACCOUNT_ID in the roles, YOUR_ECR_REPO_URI in the image
+  ['15-qbizinc-presto-bad-healthcheck.json', 'accepted'], // rendered; the malformed healthCheck command is ECS's to judge
+  ['16-ecscli-describe-nulls.json', 'accepted'], // describe output: its 49 nulls are dropped and listed in a warning
+  ['17-cfl-openmrs-secret-by-name.json', 'accepted'], // 55 nulls dropped; a secret by bare name is a valid SSM parameter reference
+  ['18-docker-practice-jsonc-comments.json', NOT_JSON('3:5')], // JSONC comments
+  ['19-dnx-tpl-unquoted-vars.json', NOT_JSON('11:28')], // unquoted ${...} for numbers
+  ['20-nasa-across-containerdefs-only.json', NO_FAMILY('1:1')], // container definitions alone (its {{ must_env `IMAGE` }} image is reported too)
+  ['21-fortune-bridge-ec2.json', NO_EXECUTION_ROLE], // no executionRoleArn for the migration's secret
+  ['22-cogini-unquoted-port.json', NOT_JSON('39:38')], // unquoted <PORT>
+  ['23-shun198-describe-placeholders.json', UNRENDERED_IMAGE('6:22', 0, 'web', '<NGINX_IMAGE_NAME>')], // "<NGINX_IMAGE_NAME>"/"<DJANGO_IMAGE_NAME>" images: both reported, the images input sets them
+  ['24-warpstream-containerdefs-array.json', NOT_AN_OBJECT], // Terraform's container-definitions array
+  ['25-skole-containerdefs-array-ssm.json', NOT_AN_OBJECT], // the same
+  ['26-openwebui-envsubst-names.json', UNRENDERED('2:12', 'family', '$APP_ENV')], // envsubst's $APP_ENV in the family, the container name and the image
+  ['27-ecs-agent-nvidia-gpu.json', NO_EXECUTION_ROLE], // no executionRoleArn for the migration's secret
+  ['28-ecs-agent-ordering-healthy.json', NO_EXECUTION_ROLE], // the same
+  ['29-ecs-agent-windows-awslogs.json', NO_EXECUTION_ROLE], // the same (its $$$TEST_REGION$$$ is in a log option, not looked at)
+  ['30-qivr-arm64.json', 'accepted'], // rendered ARM64 task: the image is built for arm64
+  ['31-careplace-ephemeral-describe.json', 'accepted'], // describe output; read-only fields stripped
+  ['32-wombo-ec2-minimal.json', /^task-definition\.json:10:16: "containerDefinitions\[0\]\.image" is "CONTAINER_IMAGE", which is not an image reference a registry can serve: .*Fix: set the image with the images input \(`images: production-api-container=/], // image "CONTAINER_IMAGE": upper case, so no registry could serve it
+  ['33-unshelvd-secretsmanager.json', 'accepted'], // rendered; "<noreply@...>" is an environment value, not looked at
+  ['34-girok-describe-ssm.json', 'accepted'], // describe output: its one null (healthCheck.startPeriod) dropped
+  ['35-zigg-otel-sidecar.json', 'accepted'], // rendered; both essential containers wait for atlas
+  ['36-bemyplan-ec2-describe.json', NO_EXECUTION_ROLE], // its nulls dropped, "executionRoleArn": null among them, which the migration's secret needs
+  ['37-cwinsights-fluentbit-daemon.json', UNRENDERED('3:20', 'taskRoleArn', '{{task-role-arn}}')], // {{task-role-arn}}/{{execution-role-arn}} for the roles
+  ['38-cwinsights-cwagent-daemon.json', UNRENDERED('3:18', 'taskRoleArn', '{{task-role-arn}}')], // the same
+  ['39-otel-ec2-sidecar-unquoted-mustache.json', NOT_JSON('42:10')], // unquoted {{command}}
+  ['40-otel-fargate-sidecar.json', UNRENDERED('3:18', 'taskRoleArn', '{{ecsTaskRoleArn}}')], // {{ecsTaskRoleArn}}/{{ecsTaskExecutionRoleArn}} for the roles
+  ['41-datadog-agent-windows.json', NO_EXECUTION_ROLE], // its null readOnly dropped; no executionRoleArn for the migration's secret
+  ['42-datadog-agent-fargate.json', UNRENDERED('2:13', 'family', '<TASK_NAME>')], // "<TASK_NAME>" family (its <YOUR_API_KEY> is an environment value)
+  ['43-banbury-cli-skeleton.json', /^task-definition\.json:2:13: "family" must be a non-empty string, not a string \(""\)\. /], // --generate-cli-skeleton: every field empty
+  ['44-braidfi-watchman.json', 'accepted'], // rendered
+  ['45-cos301-describe-ephemeral.json', 'accepted'], // describe output with tags
+  ['46-bhub-app-placeholders.json', UNRENDERED('39:34', 'containerDefinitions[0].secrets[0].valueFrom', '<aws_account_id>')], // <aws_account_id>/<secret_name> in the secret ARNs and the execution role
+  ['47-amalitech-dollar-ecr.json', UNRENDERED('3:23', 'executionRoleArn', '${execution_role_arn}')], // ${...} for the roles and the image (and "tags" is an object)
+  ['48-chanhee-string-port.json', 'accepted'], // its 12 nulls dropped; the string containerPort is ECS's to judge
+  ['49-devin-notification-dollar.json', 'accepted'], // ${TWILIO_*} only in environment values, which are the app's and never looked at
+  ['50-sensorvision-two-containers.json', UNRENDERED('7:23', 'executionRoleArn', 'YOUR_ACCOUNT_ID')], // YOUR_ACCOUNT_ID/YOUR_REGION in the roles, the image and the secret ARNs
+  ['51-cs3219-ten-containers.json', /^task-definition\.json: container "session-service" has no "image"\. /], // images "" to be rendered; its nulls dropped first
+  ['52-beelder-crlf-nulls.json', 'accepted'], // CRLF describe output: its 61 nulls dropped
+  ['53-capstone-no-image-key.json', /^task-definition\.json: container "tourease-app" has no "image"\. /], // no "image" key
+  ['54-twitter-eb-dockerrun-decoy.json', NO_FAMILY('2:1')], // an Elastic Beanstalk Dockerrun file
+  ['55-abdelali-otel-wrapped-tags.json', 'accepted'], // describe --include TAGS output
+  ['56-aws-community-day-nulls.json', 'accepted'], // console JSON: its 33 nulls dropped
+  ['57-aghcampus-ec2-describe.json', 'accepted'], // EC2 describe output, dynamic host port
+  ['58-wwalpha-array-app-xray-envoy.json', NOT_AN_OBJECT], // Terraform template of a container array
+  ['59-kklein90-datadog-sidecar-bare-token.json', NOT_JSON('21:17')], // a bare template token
 ];
+
+/** Files whose nulls are dropped, and how many: the warning names each one. */
+const NULLS_DROPPED: Readonly<Record<string, number>> = {
+  '16-ecscli-describe-nulls.json': 49,
+  '17-cfl-openmrs-secret-by-name.json': 55,
+  '34-girok-describe-ssm.json': 1,
+  '48-chanhee-string-port.json': 12,
+  '52-beelder-crlf-nulls.json': 61,
+  '56-aws-community-day-nulls.json': 33,
+};
 
 interface Container {
   name: string;
@@ -100,6 +121,9 @@ interface Outcome {
   stderr: string;
   firstError: string | undefined;
   containers: Container[] | undefined;
+  /** The text of the warning annotation about dropped nulls, if the run gave one. */
+  nullsWarning: string | undefined;
+  summary: string;
   corpusUntouched: boolean;
 }
 
@@ -153,6 +177,10 @@ suite(
             ? (JSON.parse(readFileSync(rendered, 'utf8')) as { containerDefinitions: Container[] })
                 .containerDefinitions
             : undefined,
+          nullsWarning: run.warnings
+            .map((line) => annotationText([line]))
+            .find((text) => text.startsWith('task-definition.json: dropped ')),
+          summary: run.summary,
           corpusUntouched: readFileSync(source).equals(before),
         };
       } finally {
@@ -187,7 +215,8 @@ suite(
     it.each(OUTCOMES)('%s: %s', (file, expected) => {
       const outcome = outcomes.get(file);
       expect(outcome).toBeDefined();
-      const { code, stderr, firstError, containers, corpusUntouched } = outcome!;
+      const { code, stderr, firstError, containers, nullsWarning, summary, corpusUntouched } =
+        outcome!;
       expect(corpusUntouched).toBe(true);
       expect(stderr).toBe('');
 
@@ -198,6 +227,16 @@ suite(
       }
 
       expect({ code, firstError }).toEqual({ code: 0, firstError: undefined });
+      const nulls = NULLS_DROPPED[file];
+      if (nulls === undefined) {
+        expect(nullsWarning).toBeUndefined();
+      } else {
+        const count = nulls === 1 ? 'a null field' : `${nulls} null fields`;
+        expect(nullsWarning).toMatch(new RegExp(`^task-definition\\.json: dropped ${count}, `));
+        // Every path with its position, and the same sentence in the step summary.
+        expect(nullsWarning!.match(/ \(\d+:\d+\)/g)).toHaveLength(nulls);
+        expect(summary).toContain(`- task-definition.json: dropped ${count}, `);
+      }
       const [atlas, ...others] = containers!;
       expect(atlas).toMatchObject({ name: 'atlas', essential: false });
       // The apps: every essential container (ECS's default when the key is missing) except

@@ -2,6 +2,7 @@ import { planDeploy } from '../../src/report/plan';
 import {
   formatBytes,
   renderDryRunSummary,
+  renderWarnings,
   type DryRunFacts,
 } from '../../src/report/render-summary';
 import { taskDefinitionDiff } from '../../src/report/task-definition-diff';
@@ -132,4 +133,16 @@ describe('formatBytes', () => {
     [1024, '1.0 KiB'],
     [5 * 1024 * 1024, '5.0 MiB'],
   ])('%d → %s', (bytes, text) => expect(formatBytes(bytes)).toBe(text));
+});
+
+describe('renderWarnings', () => {
+  it('lists each warning as a bullet under one heading, a table pipe escaped', () => {
+    expect(renderWarnings(['td.json: dropped a null field: ipcMode (2:14)', 'a | b'])).toBe(
+      '### Warnings\n\n- td.json: dropped a null field: ipcMode (2:14)\n- a \\| b\n',
+    );
+  });
+
+  it('gives nothing for no warning', () => {
+    expect(renderWarnings([])).toBe('');
+  });
 });

@@ -152,7 +152,7 @@ describe.each(CASES)('buildMigrationTaskDefinition on $file', (c) => {
 
   it('renders to a file the parser reads back unchanged', () => {
     const reread = parseTaskDefinitionFile(renderTaskDefinition(result), 'out/migrate.json');
-    expect(reread).toEqual(asDescribed(result));
+    expect(reread).toEqual({ ...asDescribed(result), droppedNulls: [] });
   });
 });
 

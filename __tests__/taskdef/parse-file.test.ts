@@ -36,7 +36,7 @@ describe('parseTaskDefinitionFile: accepted shapes', () => {
 
   it('reads describe-task-definition output without tags', () => {
     const described = parseTaskDefinitionFile(JSON.stringify({ taskDefinition: MINIMAL }), FILE);
-    expect(described).toEqual({ taskDefinition: MINIMAL, tags: undefined });
+    expect(described).toEqual({ taskDefinition: MINIMAL, tags: undefined, droppedNulls: [] });
   });
 
   it('takes a bare file’s "tags" as the tags', () => {
@@ -60,8 +60,91 @@ describe('parseTaskDefinitionFile: accepted shapes', () => {
   });
 
   it('keeps unknown fields and empty strings', () => {
-    const td = { ...MINIMAL, futureThing: { x: [1, null] }, taskRoleArn: '' };
-    expect(parseTaskDefinitionFile(JSON.stringify(td), FILE).taskDefinition).toEqual(td);
+    const td = { ...MINIMAL, futureThing: { x: [1, false] }, taskRoleArn: '' };
+    const parsed = parseTaskDefinitionFile(JSON.stringify(td), FILE);
+    expect(parsed.taskDefinition).toEqual(td);
+    expect(parsed.droppedNulls).toEqual([]);
+  });
+});
+
+describe('parseTaskDefinitionFile: null means absent', () => {
+  const text = [
+    '{',
+    '  "taskDefinition": {',
+    '    "family": "web",',
+    '    "ipcMode": null,',
+    '    "containerDefinitions": [',
+    '      null,',
+    '      {',
+    '        "name": "web", "image": "nginx", "command": null,',
+    '        "environment": [{ "name": "A", "value": null }, null],',
+    '        "futureThing": { "x": [1, null] }',
+    '      }',
+    '    ]',
+    '  },',
+    '  "tags": [{ "key": "team", "value": null }]',
+    '}',
+  ].join('\n');
+
+  it('drops null members and elements at any depth, and lists each with its position', () => {
+    const parsed = parseTaskDefinitionFile(text, FILE);
+    expect(parsed.taskDefinition).toEqual({
+      family: 'web',
+      containerDefinitions: [
+        { name: 'web', image: 'nginx', environment: [{ name: 'A' }], futureThing: { x: [1] } },
+      ],
+    });
+    expect(parsed.tags).toEqual([{ key: 'team' }]);
+    expect(parsed.droppedNulls).toEqual([
+      { path: 'taskDefinition.ipcMode', location: { file: FILE, line: 4, column: 16 } },
+      {
+        path: 'taskDefinition.containerDefinitions[0]',
+        location: { file: FILE, line: 6, column: 7 },
+      },
+      {
+        path: 'taskDefinition.containerDefinitions[1].command',
+        location: { file: FILE, line: 8, column: 53 },
+      },
+      {
+        path: 'taskDefinition.containerDefinitions[1].environment[0].value',
+        location: { file: FILE, line: 9, column: 49 },
+      },
+      {
+        path: 'taskDefinition.containerDefinitions[1].environment[1]',
+        location: { file: FILE, line: 9, column: 57 },
+      },
+      {
+        path: 'taskDefinition.containerDefinitions[1].futureThing.x[1]',
+        location: { file: FILE, line: 10, column: 35 },
+      },
+      { path: 'tags[0].value', location: { file: FILE, line: 14, column: 38 } },
+    ]);
+  });
+
+  it('then checks what is left: a required field that was null is missing', () => {
+    const error = parseError(
+      '{\n  "family": null,\n  "containerDefinitions": [{"name": "web"}]\n}',
+    );
+    expect(error.message).toMatch(/^deploy\/taskdef\.json:1:1: has no "family"\. /);
+    expect(parseError('{"family": "web", "containerDefinitions": [null]}').message).toContain(
+      '"containerDefinitions" is empty',
+    );
+  });
+
+  it('points at problems where they are in the file, even after an element before them was dropped', () => {
+    const error = parseError(
+      '{\n "family": "web",\n "containerDefinitions": [\n  null,\n  {"name": "web", "essential": "yes"}\n ]\n}',
+    );
+    expect(error.message).toMatch(
+      /^deploy\/taskdef\.json:5:32: "containerDefinitions\[0\]\.essential" must be a boolean/,
+    );
+  });
+
+  it('still refuses a file that is only null', () => {
+    expect(parseError('null').message).toContain('must hold a JSON object, not null');
+    expect(parseError('{"taskDefinition": null}').message).toContain(
+      'has neither "family" nor "containerDefinitions"',
+    );
   });
 });
 

@@ -54,14 +54,18 @@ export function fence(text: string, language: string): string {
   return `${ticks}${language}\n${text.endsWith('\n') ? text : `${text}\n`}${ticks}`;
 }
 
+/** The run's warnings as a section of its summary, dry or real; nothing for none. */
+export function renderWarnings(warnings: readonly string[]): string {
+  if (warnings.length === 0) return '';
+  return ['### Warnings', '', ...warnings.map((w) => `- ${tableCell(w)}`), ''].join('\n');
+}
+
 export function renderDryRunSummary(facts: DryRunFacts): string {
   const { image } = facts;
   const lines: string[] = [];
   lines.push('## Atlas ECS deploy: dry run', '');
   lines.push('Nothing was pushed and no AWS call was made. This is what a real run would do.', '');
-  if (facts.warnings.length > 0) {
-    lines.push('### Warnings', '', ...facts.warnings.map((w) => `- ${tableCell(w)}`), '');
-  }
+  if (facts.warnings.length > 0) lines.push(renderWarnings(facts.warnings));
   lines.push('### Migration image', '');
   lines.push('| Dry run | Details |', '|---|---|');
   lines.push(`| Image | \`${tableCell(image.reference)}\` |`);

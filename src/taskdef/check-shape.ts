@@ -72,7 +72,8 @@ function hasKind(value: unknown, kind: Kind): boolean {
   }
 }
 
-function pathText(path: JsonPath): string {
+/** `containerDefinitions[0].image`: a path as messages write it. */
+export function pathText(path: JsonPath): string {
   return path
     .map((segment, index) =>
       typeof segment === 'number' ? `[${segment}]` : index === 0 ? segment : `.${segment}`,

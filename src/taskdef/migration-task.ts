@@ -5,6 +5,7 @@ import { FileProblem, InputError, type FileLocation } from '../errors';
 import { checkEntryPoint, checkImages, checkLinux } from './check-request';
 import { checkResult } from './check-result';
 import { checkTaskDefinitionShape } from './check-shape';
+import { FAMILY_PATTERN } from './ecs-names';
 import { findContainer, isEssential } from './dependencies';
 import { cloneJson } from './json';
 import { upsertMigrationContainer } from './migration-container';
@@ -22,9 +23,6 @@ import type { ContainerImageOverride } from '../inputs/settings';
 
 /** Appended to the service's family to name the migration task's family. */
 export const MIGRATION_FAMILY_SUFFIX = '-migrate';
-
-/** ECS: up to 255 letters, numbers, underscores and hyphens. */
-const FAMILY_PATTERN = /^[A-Za-z0-9_-]{1,255}$/;
 
 /**
  * The task-level fields the migration task shares with the service, in this order: who it runs as,

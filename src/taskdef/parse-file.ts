@@ -1,40 +1,71 @@
 // Reads a task definition file in either shape users have at hand: the bare task definition
 // (`describe-task-definition --query taskDefinition`, or hand-written) or the whole
-// describe-task-definition output, `{taskDefinition, tags}`.
+// describe-task-definition output, `{taskDefinition, tags}`. `null` anywhere means absent: it is
+// dropped, and the paths dropped are returned for the run to report.
 import { FileProblem, type FileLocation } from '../errors';
-import { checkTagsShape, checkTaskDefinitionShape, type JsonPath } from './check-shape';
+import { checkRendered, type ActionSetValues } from './check-rendered';
+import { checkTagsShape, checkTaskDefinitionShape, pathText, type JsonPath } from './check-shape';
 import { describeValue, isObject } from './json';
 import { escapePointer, lineColumn, scanJson } from './json-scan';
+import { dropNulls, type DroppedNull } from './null-fields';
 import { Problems } from './problems';
-import type { DescribedTaskDefinition, JsonObject, Tag, TaskDefinitionJson } from './types';
+import type {
+  DescribedTaskDefinition,
+  JsonObject,
+  JsonValue,
+  Tag,
+  TaskDefinitionJson,
+} from './types';
 
 const EXPORT_HINT =
   'export it with `aws ecs describe-task-definition --task-definition <family> --include TAGS` (or add `--query taskDefinition` for the bare task definition)';
 
-export function parseTaskDefinitionFile(text: string, file: string): DescribedTaskDefinition {
+/** The file's task definition and tags, and what was dropped from it on the way. */
+export interface TaskDefinitionFile extends DescribedTaskDefinition {
+  /** In the order of the file. */
+  readonly droppedNulls: readonly DroppedNull[];
+}
+
+/**
+ * Parses and checks a task-definition file: JSON, the shape the patch relies on, and (with what
+ * the action sets itself, so a placeholder it replaces is not refused) no unrendered template and
+ * nothing ECS's naming rules refuse. Every problem is thrown together; `null` is dropped instead.
+ */
+export function parseTaskDefinitionFile(
+  text: string,
+  file: string,
+  actionSets: ActionSetValues = {},
+): TaskDefinitionFile {
   // Editors on Windows like to start files with a byte order mark, which JSON.parse rejects.
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   if (body.trim() === '') {
     throw new FileProblem({ file }, 'is empty, not a task definition', EXPORT_HINT);
   }
   const root = parseJson(body, file);
+  const dropped = dropNulls(root as JsonValue);
 
   let offsets: Map<string, number> | undefined;
+  const locateInFile = (path: JsonPath): FileLocation => {
+    offsets ??= scanJson(body).offsets;
+    // The innermost path that exists: a missing key is reported where its object starts.
+    for (let length = path.length; length >= 0; length--) {
+      const pointer = path
+        .slice(0, length)
+        .map((segment) => `/${escapePointer(String(segment))}`)
+        .join('');
+      const offset = offsets.get(pointer);
+      if (offset !== undefined) return { file, ...lineColumn(body, offset) };
+    }
+    return { file };
+  };
   const locateAt =
     (prefix: JsonPath) =>
-    (path: JsonPath): FileLocation => {
-      offsets ??= scanJson(body).offsets;
-      // The innermost path that exists: a missing key is reported where its object starts.
-      for (let length = prefix.length + path.length; length >= 0; length--) {
-        const pointer = [...prefix, ...path]
-          .slice(0, length)
-          .map((segment) => `/${escapePointer(String(segment))}`)
-          .join('');
-        const offset = offsets.get(pointer);
-        if (offset !== undefined) return { file, ...lineColumn(body, offset) };
-      }
-      return { file };
-    };
+    (path: JsonPath): FileLocation =>
+      locateInFile(dropped.originalPath([...prefix, ...path]));
+  const droppedNulls = dropped.paths.map((path) => ({
+    path: pathText(path),
+    location: locateInFile(path),
+  }));
 
   if (!isObject(root)) {
     throw new FileProblem(
@@ -57,9 +88,10 @@ export function parseTaskDefinitionFile(text: string, file: string): DescribedTa
 
   const problems = new Problems();
   problems.add(...checkTaskDefinitionShape(td, locateAt(prefix)));
+  problems.add(...checkRendered(td, locateAt(prefix), actionSets));
   const tags = takeTags(root, td, wrapped, locateAt([]), problems);
   problems.throwIfAny();
-  return { taskDefinition: td as TaskDefinitionJson, tags };
+  return { taskDefinition: td as TaskDefinitionJson, tags, droppedNulls };
 }
 
 function parseJson(body: string, file: string): unknown {
