@@ -3,9 +3,11 @@
 import type { Service, TaskDefinition, Tag as EcsTag } from '@aws-sdk/client-ecs';
 import { InputError } from '../errors';
 import type { TaskDefinitionSource } from '../inputs/settings';
-import type { DescribedTaskDefinition, Tag, TaskDefinitionJson } from '../taskdef';
+import type { DescribedTaskDefinition, JsonValue, Tag, TaskDefinitionJson } from '../taskdef';
+import { addMissingMembers, formatFieldPath } from '../taskdef/unknown-fields';
 import type { EcsApi, SecretsApi } from '../aws/api';
 import { isAwsError } from '../aws/errors';
+import { rawAnswerOf } from '../aws/raw-json';
 
 // ---------------------------------------------------------------------------------------------
 // The service
@@ -153,9 +155,42 @@ export async function describeTaskDefinition(
   }
   const tags = answer.tags as EcsTag[] | undefined;
   return {
-    taskDefinition: toJson<TaskDefinitionJson>(td),
+    taskDefinition: withFieldsTheSdkDropped(
+      toJson<TaskDefinitionJson>(td),
+      rawAnswerOf(answer)?.taskDefinition,
+      `DescribeTaskDefinition of ${JSON.stringify(identifier)}`,
+      input,
+    ),
     tags: tags ? toJson<Tag[]>(tags) : undefined,
   };
+}
+
+/**
+ * The SDK's reading of a task definition, plus the fields of ECS's own JSON (`raw`, absent when
+ * the answer did not come through the SDK client's middleware) that the bundled model does not
+ * know, at every depth: a field ECS added after this SDK must survive into the patched revision.
+ */
+export function withFieldsTheSdkDropped(
+  parsed: TaskDefinitionJson,
+  raw: JsonValue | undefined,
+  answer: string,
+  input: 'task-definition' | 'service',
+): TaskDefinitionJson {
+  if (raw === undefined) return parsed;
+  const merged = addMissingMembers(parsed, raw);
+  if (merged.uncarried.length > 0) {
+    throw new InputError(
+      input,
+      `${answer} holds ${merged.uncarried
+        .map(
+          (f) =>
+            `${formatFieldPath(f.path)} as ${f.source}, which the bundled AWS SDK reads as ${f.target}`,
+        )
+        .join('; ')}: the new revision could not keep it as ECS has it`,
+      'give the task definition as a file (task-definition input) with that field as the ECS API reference defines it',
+    );
+  }
+  return merged.value as TaskDefinitionJson;
 }
 
 /** `family:revision` of a described task definition, or its family. */

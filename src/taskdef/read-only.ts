@@ -10,6 +10,9 @@ export const READ_ONLY_FIELDS = [
   'registeredAt',
   'registeredBy',
   'deregisteredAt',
+  // Set on a revision being deleted; the SDK knew it only as output, and dropped it from requests,
+  // but fields it does not model now reach ECS (src/aws/carry-fields.ts).
+  'deleteRequestedAt',
 ] as const;
 
 /** A shallow copy without the read-only fields, other keys in their order; the input is untouched. */
