@@ -53,6 +53,8 @@ export default tseslint.config(
   {
     files: [
       'src/inputs/parse.ts',
+      'src/inputs/github-inputs.ts',
+      'src/github/deployment-record.ts',
       'src/registry/reference.ts',
       'src/report/plan.ts',
       'src/migrations/**/*.ts',
@@ -60,6 +62,8 @@ export default tseslint.config(
       'src/image/**/*.ts',
       'src/taskdef/**/*.ts',
       'src/report/render-*.ts',
+      'src/deploy/left-behind.ts',
+      'src/deploy/rollback-words.ts',
       'src/errors.ts',
     ],
     rules: { 'no-restricted-imports': ['error', coreRestrictions] },

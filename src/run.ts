@@ -2,26 +2,44 @@
 // Everything that can fail on the user's input runs before anything is pushed or registered.
 import * as path from 'node:path';
 import type { AwsApis } from './aws/api';
+import { deregisterPhase } from './deploy/deregister';
 import { preflight, preflightRequest, type Preflight } from './deploy/preflight';
 import { taskDefinitionLabel } from './deploy/resolve';
 import { migrationRunTaskInput } from './deploy/run-task';
 import { arnAccount, arnRegion, checkRuntimevars } from './deploy/runtimevars';
-import { formatLocation, InputError, ValidationErrors } from './errors';
+import { errorMessage, formatLocation, InputError, ValidationErrors } from './errors';
 import type { BuildImageOptions, BuiltImage } from './files/build-image';
 import { pushableImage } from './files/pushable-image';
 import type { MigrationProject, ReadProjectOptions } from './files/read-project';
 import { formatPlatform, platformForCpuArchitecture } from './image/platform';
+import type { GitHubDeployments, GitHubRepository } from './github/client';
+import {
+  deploymentsPageUrl,
+  environmentUrl,
+  recordDecision,
+  runUrl,
+  type RolloutResult,
+} from './github/deployment-record';
+import { createDeploymentRecorder, type DeploymentRecorder } from './github/recorder';
 import type { Platform, SourceImage } from './image/types';
 import type { BaseImageSource, Settings } from './inputs/settings';
 import type { EnvContract } from './migrations/env-contract';
-import { MODES, planRevisions, renderCurrent, type Revisions } from './modes';
+import {
+  MODES,
+  planRevisions,
+  renderCurrent,
+  type ModeDeps,
+  type ModeResult,
+  type Revisions,
+  type ServiceTarget,
+} from './modes';
 import type { PushableImage, PushResult } from './registry/push';
 import { contentTag } from './registry/reference';
 import type { ActionIO } from './report/action-io';
 import { migrationOutputs } from './report/migration-outputs';
 import { planDeploy } from './report/plan';
 import type { PushFacts } from './report/render-deploy-summary';
-import { renderDryRunSummary, type ImageFacts } from './report/render-summary';
+import { renderDryRunSummary, renderWarnings, type ImageFacts } from './report/render-summary';
 import { taskDefinitionDiff } from './report/task-definition-diff';
 import {
   buildMigrationCommand,
@@ -32,6 +50,8 @@ import {
   type PatchOptions,
 } from './taskdef';
 import { awsRuntimevars, checkEnvContract } from './taskdef/env-contract-check';
+import { droppedNullsWarning } from './taskdef/null-fields';
+import type { TaskDefinitionFile } from './taskdef/parse-file';
 import {
   renderSecretReaders,
   secretReaderLines,
@@ -54,6 +74,8 @@ export interface RunEnvironment {
   readonly githubServerUrl?: string;
   readonly githubRepository?: string;
   readonly githubSha?: string;
+  readonly githubRunId?: string;
+  readonly githubRunAttempt?: string;
 }
 
 export interface Deps {
@@ -68,6 +90,8 @@ export interface Deps {
   pushImage(repository: string, image: PushableImage, tags: readonly string[]): Promise<PushResult>;
   /** Created on first use, so a dry run never builds an AWS client. */
   aws(): AwsApis;
+  /** Asked for only when the run records a GitHub deployment. */
+  githubDeployments(target: GitHubRepository & { readonly token: string }): GitHubDeployments;
   sleep(ms: number): Promise<void>;
   now(): number;
 }
@@ -88,11 +112,13 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
   });
   for (const warning of project.warnings) io.warning(warning.message, warning.location);
   const fromFile = await readTaskDefinitionFile(settings, deps);
-  const checked = await preflightPhase(settings, fromFile, deps);
+  const checkedAll = await preflightPhase(settings, fromFile, deps);
+  const checked = checkedAll?.[0];
   const start = startingPoint(settings, checked, fromFile, project.warnings, io);
   const secretReaders = await envContractPhase(settings, project.contract, start, checked, deps);
   const patchOptions = migrationPatchOptions(settings, start.secrets);
   checkRevisionsCanBePlanned(settings, checked, start.described, patchOptions);
+  const others = await otherServicesPhase(settings, checkedAll, start, project, deps);
 
   const { base, image, imageReference, tags } = await buildPhase(
     settings,
@@ -108,17 +134,30 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
 
   const revisions = planRevisions(settings, start.described, patchOptions, imageReference);
   const written = await writeRevisions(settings, start, revisions, deps);
+  const otherTargets = await Promise.all(
+    others.map((other) => serviceTarget(settings, other, imageReference, deps)),
+  );
   const imageFacts = describeImage(settings, image, imageReference);
   const outputs: Record<string, string> = {
     image: imageReference,
     'image-digest': image.manifestDigest,
     'task-definition-arn': '',
-    'task-definition-file': written.taskDefinitionFile,
+    'task-definition-file':
+      otherTargets.length > 0
+        ? JSON.stringify(
+            Object.fromEntries([
+              [checked!.serviceName, written.taskDefinitionFile],
+              ...otherTargets.map((t) => [t.preflight.serviceName, t.taskDefinitionFile]),
+            ]),
+          )
+        : written.taskDefinitionFile,
     'deployment-id': '',
     'migration-status': 'skipped',
     // Every output is set in every run: empty until Atlas's report says otherwise.
     ...migrationOutputs(undefined, settings.mode === 'plan' ? 'plan' : 'apply'),
+    'github-deployment-id': '',
   };
+  const recorder = githubDeploymentPhase(settings, checked, image.manifestDigest, deps);
 
   if (!checked || !pushed) {
     for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value);
@@ -148,31 +187,124 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
     return { outputs };
   }
 
-  const result = await MODES[settings.mode].run({
-    settings,
-    preflight: checked,
-    described: start.described,
-    revisions,
-    rendered: written.rendered,
-    family: start.family,
-    image: imageFacts,
-    push: pushFacts(pushed, tags),
-    taskDefinitionFile: written.taskDefinitionFile,
-    taskDefinitionDiff: written.diff,
-    deps: {
-      ecs: deps.aws().ecs,
-      logs: deps.aws().logs,
-      logsInRegion: (region: string) => deps.aws().logsInRegion(region),
-      io,
-      sleep: (ms: number) => deps.sleep(ms),
-      now: () => deps.now(),
-    },
-  });
-  Object.assign(outputs, result.outputs);
+  const { result: modeResult, githubDeploymentId } = await recordedRollout(recorder, io, (hooks) =>
+    MODES[settings.mode].run({
+      settings,
+      preflight: checked,
+      described: start.described,
+      revisions,
+      rendered: written.rendered,
+      family: start.family,
+      image: imageFacts,
+      push: pushFacts(pushed, tags),
+      taskDefinitionFile: written.taskDefinitionFile,
+      taskDefinitionDiff: written.diff,
+      services: [
+        {
+          preflight: checked,
+          described: start.described,
+          revisions,
+          rendered: written.rendered,
+          family: start.family,
+          taskDefinitionFile: written.taskDefinitionFile,
+          taskDefinitionDiff: written.diff,
+        },
+        ...otherTargets,
+      ],
+      deps: {
+        ecs: deps.aws().ecs,
+        logs: deps.aws().logs,
+        logsInRegion: (region: string) => deps.aws().logsInRegion(region),
+        io,
+        sleep: (ms: number) => deps.sleep(ms),
+        now: () => deps.now(),
+        ...hooks,
+      },
+    }),
+  );
+  // deregister-revisions: what the run left behind goes once its outcome is known (never throws).
+  const result = await deregisterPhase(settings, modeResult, { ecs: deps.aws().ecs, io });
+  Object.assign(outputs, result.outputs, { 'github-deployment-id': githubDeploymentId });
   for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value);
-  await io.appendSummary(result.summary + withLeadingBreak(renderSecretReaders(secretReaders)));
+  await io.appendSummary(
+    result.summary +
+      withLeadingBreak(renderWarnings(start.warnings)) +
+      withLeadingBreak(renderSecretReaders(secretReaders)),
+  );
   if (result.error) throw result.error;
   return { outputs };
+}
+
+/**
+ * The GitHub deployment that records this deploy, when `environment` and `github-token` ask for
+ * one; a dry run and a plan record nothing (they change nothing), and say so when asked.
+ */
+function githubDeploymentPhase(
+  settings: Settings,
+  checked: Preflight | undefined,
+  imageDigest: string,
+  deps: Deps,
+): DeploymentRecorder | undefined {
+  const decision = recordDecision(settings, deps.env);
+  if (decision.kind === 'skip') {
+    if (decision.message && decision.level === 'warning') deps.io.warning(decision.message);
+    else if (decision.message) deps.io.info(decision.message);
+    return undefined;
+  }
+  if (!checked) return undefined;
+  const { target } = decision;
+  const logUrl = runUrl(deps.env);
+  const serviceUrl = environmentUrl(checked.serviceArn, checked.cluster);
+  const pageUrl = deploymentsPageUrl(deps.env.githubServerUrl, target);
+  return createDeploymentRecorder({
+    target,
+    facts: { service: checked.serviceName, cluster: checked.cluster, imageDigest },
+    links: {
+      ...(logUrl ? { logUrl } : {}),
+      ...(serviceUrl ? { environmentUrl: serviceUrl } : {}),
+    },
+    ...(pageUrl ? { pageUrl } : {}),
+    waitTimeoutMinutes: settings.waitTimeoutMinutes,
+    client: deps.githubDeployments(target),
+    io: deps.io,
+  });
+}
+
+/** What the mode's deps carry for the GitHub record: told when the rollout starts, and read back. */
+type RecordHooks = Pick<ModeDeps, 'rolloutStarted' | 'githubDeployment'>;
+
+/**
+ * Runs the mode with the GitHub record told when its rollout starts, then gives the record the
+ * deploy's outcome (an error that stops the mode included). Returns the github-deployment-id.
+ */
+async function recordedRollout(
+  recorder: DeploymentRecorder | undefined,
+  io: ActionIO,
+  runMode: (hooks: RecordHooks) => Promise<ModeResult>,
+): Promise<{ result: ModeResult; githubDeploymentId: string }> {
+  const hooks: RecordHooks = recorder
+    ? {
+        rolloutStarted: (deployed) => recorder.rolloutStarted(deployed),
+        githubDeployment: () => recorder.recorded(),
+      }
+    : {};
+  let result: ModeResult;
+  try {
+    result = await runMode(hooks);
+  } catch (error) {
+    const recorded = await recorder?.finish({ kind: 'stopped', message: errorMessage(error) });
+    if (recorded) io.setOutput('github-deployment-id', String(recorded.id));
+    throw error;
+  }
+  const outcome = rolloutResultOf(result);
+  const recorded = outcome ? await recorder?.finish(outcome) : recorder?.recorded();
+  return { result, githubDeploymentId: recorded ? String(recorded.id) : '' };
+}
+
+function rolloutResultOf(result: ModeResult): RolloutResult | undefined {
+  if (result.deployment) return { kind: 'deployment', report: result.deployment };
+  if (result.migrationTask) return { kind: 'migration-task', outcome: result.migrationTask };
+  return undefined;
 }
 
 /** Read-only AWS calls: the service, the task definition, the secret, the repository. */
@@ -180,14 +312,94 @@ async function preflightPhase(
   settings: Settings,
   fromFile: DescribedTaskDefinition | undefined,
   deps: Deps,
-): Promise<Preflight | undefined> {
+): Promise<Preflight[] | undefined> {
   // A dry run makes no AWS call at all.
   if (settings.dryRun) return undefined;
-  const checked = await deps.io.group('Pre-flight checks', () =>
-    preflight(preflightRequest(settings, fromFile), deps.aws()),
+  const services = settings.services.length > 0 ? settings.services : [settings.service];
+  const settled = await deps.io.group('Pre-flight checks', () =>
+    Promise.allSettled(
+      services.map((service) =>
+        preflight(preflightRequest({ ...settings, service }, fromFile), deps.aws()),
+      ),
+    ),
   );
-  for (const warning of checked.warnings) deps.io.warning(warning);
+  // Every service's problems together, so one run reports them all.
+  const problems = settled.flatMap((s) =>
+    s.status === 'rejected'
+      ? s.reason instanceof ValidationErrors
+        ? [...s.reason.errors]
+        : [s.reason instanceof Error ? s.reason : new Error(String(s.reason))]
+      : [],
+  );
+  if (problems.length > 0) {
+    throw problems.length === 1 ? problems[0]! : new ValidationErrors(problems);
+  }
+  const checked = settled.map((s) => (s as PromiseFulfilledResult<Preflight>).value);
+  for (const each of checked) for (const warning of each.warnings) deps.io.warning(warning);
   return checked;
+}
+
+/** A service deployed with the first one: its own starting point and checks, before the build. */
+interface OtherService {
+  readonly preflight: Preflight;
+  readonly start: StartingPoint;
+  readonly patchOptions: Omit<PatchOptions, 'image'>;
+}
+
+/**
+ * The services after the first (`service` with several lines): each is patched from its own
+ * revision, so each gets the checks the first got, before anything is built or pushed. One image
+ * serves them all, so they must run on the same CPU architecture.
+ */
+async function otherServicesPhase(
+  settings: Settings,
+  checkedAll: readonly Preflight[] | undefined,
+  first: StartingPoint,
+  project: MigrationProject,
+  deps: Deps,
+): Promise<OtherService[]> {
+  const others: OtherService[] = [];
+  for (const checked of checkedAll?.slice(1) ?? []) {
+    const start = startingPoint(settings, checked, undefined, [], deps.io);
+    if (formatPlatform(start.platform) !== formatPlatform(first.platform)) {
+      throw new InputError(
+        'service',
+        `${checked.serviceName} runs on ${formatPlatform(start.platform)} and ${checkedAll![0]!.serviceName} on ${formatPlatform(first.platform)}: one migration image cannot serve both`,
+        'deploy services of different CPU architectures (runtimePlatform.cpuArchitecture) in separate steps',
+      );
+    }
+    await envContractPhase(settings, project.contract, start, checked, deps);
+    const patchOptions = migrationPatchOptions(settings, start.secrets);
+    checkRevisionsCanBePlanned(settings, checked, start.described, patchOptions);
+    others.push({ preflight: checked, start, patchOptions });
+  }
+  return others;
+}
+
+/** Another service's next revision, rendered to its own task-definition file. */
+async function serviceTarget(
+  settings: Settings,
+  other: OtherService,
+  imageReference: string,
+  deps: Deps,
+): Promise<ServiceTarget> {
+  const revisions = planRevisions(
+    settings,
+    other.start.described,
+    other.patchOptions,
+    imageReference,
+  );
+  const suffix = `-${other.preflight.serviceName}`;
+  const written = await writeRevisions(settings, other.start, revisions, deps, suffix);
+  return {
+    preflight: other.preflight,
+    described: other.start.described,
+    revisions,
+    rendered: written.rendered,
+    family: other.start.family,
+    taskDefinitionFile: written.taskDefinitionFile,
+    taskDefinitionDiff: written.diff,
+  };
 }
 
 interface StartingPoint {
@@ -199,7 +411,7 @@ interface StartingPoint {
   readonly repository: string;
   /** valueFrom of DATABASE_URL and ATLAS_TOKEN (full ARNs once the pre-flight resolved them). */
   readonly secrets: MigrationSecrets;
-  /** For the dry run's summary. */
+  /** For the summary (given as annotations already). */
   readonly warnings: string[];
 }
 
@@ -207,7 +419,7 @@ interface StartingPoint {
 function startingPoint(
   settings: Settings,
   checked: Preflight | undefined,
-  fromFile: DescribedTaskDefinition | undefined,
+  fromFile: TaskDefinitionFile | undefined,
   projectWarnings: readonly { message: string }[],
   io: ActionIO,
 ): StartingPoint {
@@ -221,7 +433,16 @@ function startingPoint(
         atlasToken: checked.atlasTokenSecretValueFrom,
       }
     : { databaseUrl: settings.databaseUrlSecret, atlasToken: settings.atlasTokenSecret };
+  const source =
+    settings.taskDefinition.kind === 'file'
+      ? workspaceRelative(settings.workspace, settings.taskDefinition.path)
+      : `task definition ${taskDefinitionLabel(described.taskDefinition)}`;
   const warnings = projectWarnings.map((w) => w.message);
+  const dropped = fromFile && droppedNullsWarning(source, fromFile.droppedNulls);
+  if (dropped) {
+    io.warning(dropped, fromFile.droppedNulls[0]!.location);
+    warnings.push(dropped);
+  }
   for (const [input, valueFrom] of [
     ['database-url-secret', secrets.databaseUrl],
     ['atlas-token-secret', secrets.atlasToken],
@@ -234,10 +455,7 @@ function startingPoint(
   }
   return {
     described,
-    source:
-      settings.taskDefinition.kind === 'file'
-        ? workspaceRelative(settings.workspace, settings.taskDefinition.path)
-        : `task definition ${taskDefinitionLabel(described.taskDefinition)}`,
+    source,
     family: described.taskDefinition.family,
     platform: platformForCpuArchitecture(described.taskDefinition.runtimePlatform?.cpuArchitecture),
     repository: settings.imageRepository ?? DRY_RUN_REPOSITORY,
@@ -420,10 +638,12 @@ async function writeRevisions(
   start: StartingPoint,
   revisions: Revisions,
   deps: Deps,
+  /** Another service's files: `task-definition-<service>.json`. */
+  suffix = '',
 ): Promise<{ taskDefinitionFile: string; rendered: string; diff: string }> {
   const { io } = deps;
   const outputDir = path.join(deps.env.outputRoot, 'atlas-ecs-deploy');
-  const taskDefinitionFile = path.join(outputDir, 'task-definition.json');
+  const taskDefinitionFile = path.join(outputDir, `task-definition${suffix}.json`);
   let rendered = '';
   let diff = '';
   if (revisions.service) {
@@ -435,7 +655,7 @@ async function writeRevisions(
   if (revisions.migrationTask) {
     const migrationJson = renderTaskDefinition(revisions.migrationTask);
     const migrationFile = revisions.service
-      ? path.join(outputDir, 'migration-task-definition.json')
+      ? path.join(outputDir, `migration-task-definition${suffix}.json`)
       : taskDefinitionFile;
     await deps.writeTextFile(migrationFile, migrationJson);
     io.info(`Rendered the migration task definition to ${migrationFile}`);
@@ -459,7 +679,7 @@ function pushFacts(pushed: PushResult, tags: readonly string[]): PushFacts {
 async function readTaskDefinitionFile(
   settings: Settings,
   deps: Deps,
-): Promise<DescribedTaskDefinition | undefined> {
+): Promise<TaskDefinitionFile | undefined> {
   const source = settings.taskDefinition;
   if (source.kind !== 'file') return undefined;
   const text = await deps.readTextFile(source.path).catch((error: NodeJS.ErrnoException) => {
@@ -469,7 +689,13 @@ async function readTaskDefinitionFile(
       'check the path and its permissions',
     );
   });
-  return parseTaskDefinitionFile(text, workspaceRelative(settings.workspace, source.path));
+  // What the action sets itself is not judged in the file: a placeholder there is how it is written.
+  return parseTaskDefinitionFile(text, workspaceRelative(settings.workspace, source.path), {
+    containerName: settings.containerName,
+    images: settings.images,
+    databaseUrlSecret: settings.databaseUrlSecret !== undefined,
+    atlasTokenSecret: settings.atlasTokenSecret !== undefined,
+  });
 }
 
 function describeImage(settings: Settings, image: BuiltImage, reference: string): ImageFacts {

@@ -238,7 +238,12 @@ describe('rollback', () => {
       },
     );
     expect(calls).toEqual([{ cluster: 'prod', service: 'web', taskDefinition: OLD }]);
-    expect(result).toEqual({ rolledBack: true, taskDefinitionArn: OLD, deploymentId: 'ecs-svc/3' });
+    expect(result).toEqual({
+      rolledBack: true,
+      method: 'update-service',
+      taskDefinitionArn: OLD,
+      deploymentId: 'ecs-svc/3',
+    });
     expect(io.text('warning')).toEqual([
       `Rolled service web back to ${OLD} (deployment ecs-svc/3); ${NEW} stays registered for inspection`,
     ]);
@@ -260,7 +265,11 @@ describe('rollback', () => {
         failedTaskDefinitionArn: NEW,
       },
     );
-    expect(result).toEqual({ rolledBack: false, error: 'ServiceNotActiveException' });
+    expect(result).toEqual({
+      rolledBack: false,
+      method: 'update-service',
+      error: 'ServiceNotActiveException',
+    });
     expect(io.text('error')[0]).toContain(
       `aws ecs update-service --cluster prod --service web --task-definition ${OLD}`,
     );

@@ -14,6 +14,7 @@ import type { TaskDefinitionSource } from '../../src/inputs/settings';
 import { buildMigrationCommand, patchTaskDefinition } from '../../src/taskdef';
 import {
   ATLAS_ERROR_LINE,
+  APP_CRASH_LOG,
   FakeAws,
   scenarios,
   useFakeAwsEnv,
@@ -70,13 +71,17 @@ afterEach(async () => {
   await aws.close();
 });
 
-function addService(controller: 'ECS' | 'CODE_DEPLOY' = 'ECS'): void {
+function addService(
+  controller: 'ECS' | 'CODE_DEPLOY' = 'ECS',
+  more: Partial<Parameters<FakeAws['ecs']['addService']>[0]> = {},
+): void {
   aws.ecs.addService({
     cluster: 'prod',
     name: 'web',
     taskDefinition: previousArn,
     desiredCount: 1,
     deploymentController: controller,
+    ...more,
   });
 }
 
@@ -169,6 +174,8 @@ it('deploys: registers the patched revision (tags kept), updates the service, wa
   // read from the task that migrated (its running and stopped tasks listed, one log read).
   expect(aws.counts()).toEqual({
     DescribeServices: 3,
+    // Each poll reads the service deployment too (status, stage, circuit breaker, alarms).
+    DescribeServiceDeployments: 2,
     DescribeTaskDefinition: 1,
     DescribeSecret: 1,
     RegisterTaskDefinition: 1,
@@ -197,15 +204,14 @@ it("fails a migration at the poll that sees it stop, with Atlas's error, and rol
     logStream: { group: '/ecs/web', region: 'us-east-1' },
   });
   // ECS stopped the task during poll 2; poll 2 decided.
-  const deployment = aws.ecs
-    .service('web', 'prod')
-    .deployments.find((d) => d.id === report.deployed.deploymentId)!;
+  const deployment = aws.ecs.deploymentHistory.find((d) => d.id === report.deployed.deploymentId)!;
   // The fake counts every DescribeServices: the watch's 2 polls, then the rollback's check that
   // the deployment is still the service's PRIMARY one.
   expect(deployment.polls).toBe(3);
   expect(report.outcome!.polls).toBe(2);
-  // One poll interval, one 2 s log retry (the stream showed up late).
-  expect(sleeps).toEqual([15_000, 2000]);
+  // One poll interval, one 2 s log retry (the stream showed up late), then two polls of ECS's
+  // rollback (ROLLBACK_REQUESTED, ROLLBACK_IN_PROGRESS, ROLLBACK_SUCCESSFUL).
+  expect(sleeps).toEqual([15_000, 2000, 15_000, 15_000]);
   expect(aws.callsOf('GetLogEvents').map((c) => c.error)).toEqual([
     'ResourceNotFoundException',
     undefined,
@@ -214,14 +220,87 @@ it("fails a migration at the poll that sees it stop, with Atlas's error, and rol
   expect(stream).toMatch(/^ecs\/atlas\/[0-9a-f]{32}$/);
 
   expect(io.text('info').join('\n')).toContain(ATLAS_ERROR_LINE);
+  // The rollback is ECS's own: StopServiceDeployment, no second UpdateService.
   const updates = aws.callsOf('UpdateService').map((c) => c.body.taskDefinition);
-  expect(updates).toEqual([report.deployed.taskDefinitionArn, previousArn]);
-  expect(report.rollback).toMatchObject({ rolledBack: true, taskDefinitionArn: previousArn });
+  expect(updates).toEqual([report.deployed.taskDefinitionArn]);
+  expect(aws.callsOf('StopServiceDeployment').map((c) => c.body)).toEqual([
+    { serviceDeploymentArn: deployment.sd.arn, stopType: 'ROLLBACK' },
+  ]);
+  expect(report.rollback).toEqual({
+    rolledBack: true,
+    method: 'stop-service-deployment',
+    taskDefinitionArn: previousArn,
+    deploymentId: undefined,
+    status: 'ROLLBACK_SUCCESSFUL',
+  });
   expect(aws.ecs.service('web', 'prod').taskDefinition).toBe(previousArn);
 
   expect(report.error).toBeInstanceOf(DeploymentFailedError);
   expect(report.error!.message).toContain(ATLAS_ERROR_LINE);
-  expect(report.error!.message).toContain(`The service was rolled back to ${previousArn}.`);
+  expect(report.error!.message).toContain(
+    `ECS rolled the service back to ${previousArn} (StopServiceDeployment with stopType ROLLBACK: ROLLBACK_SUCCESSFUL).`,
+  );
+});
+
+it('rolls back with UpdateService where the service-deployment API is absent, and says why', async () => {
+  addService();
+  aws.ecs.serviceDeploymentApi = 'absent';
+  const { report, io, sleeps } = await deployWith(scenarios.migrationFails({ stopAtPoll: 2 }));
+
+  expect(report.migrationStatus).toBe('failed');
+  expect(report.outcome!.polls).toBe(2);
+  expect(report.outcome!.serviceDeploymentApiProblem).toBe(
+    'ecs:ListServiceDeployments on deployments of service web in cluster prod failed: UnknownOperationException: fake ECS does not implement ListServiceDeployments',
+  );
+  expect(sleeps).toEqual([15_000]);
+  expect(aws.callsOf('UpdateService').map((c) => c.body.taskDefinition)).toEqual([
+    report.deployed.taskDefinitionArn,
+    previousArn,
+  ]);
+  expect(aws.callsOf('StopServiceDeployment')).toEqual([]);
+  expect(report.rollback).toMatchObject({ rolledBack: true, method: 'update-service' });
+  expect(report.error!.message).toContain(
+    `The service was rolled back to ${previousArn} (UpdateService, deployment ecs-svc/`,
+  );
+  expect(io.text('info').join('\n')).toContain('Reading the rollout from DescribeServices only');
+});
+
+it('rolls back with UpdateService when StopServiceDeployment is denied, and says why', async () => {
+  addService();
+  aws.ecs.stopServiceDeploymentDenied = true;
+  const { report } = await deployWith(scenarios.migrationFails({ stopAtPoll: 2 }));
+
+  expect(aws.callsOf('StopServiceDeployment').map((c) => c.error)).toEqual([
+    'AccessDeniedException',
+  ]);
+  expect(aws.callsOf('UpdateService').map((c) => c.body.taskDefinition)).toEqual([
+    report.deployed.taskDefinitionArn,
+    previousArn,
+  ]);
+  expect(report.rollback).toMatchObject({
+    rolledBack: true,
+    method: 'update-service',
+    fallbackReason: expect.stringMatching(
+      /^StopServiceDeployment could not roll back service deployment sd[0-9a-f]+: .*not authorized/,
+    ),
+  });
+  expect(report.error!.message).toMatch(
+    /\(UpdateService, deployment ecs-svc\/\d+\)\. StopServiceDeployment could not roll back/,
+  );
+});
+
+it('falls back to UpdateService when ECS reports its own rollback failed', async () => {
+  addService();
+  aws.ecs.service('web', 'prod').rollbackFails = true;
+  const { report } = await deployWith(scenarios.migrationFails({ stopAtPoll: 2 }));
+
+  expect(aws.callsOf('StopServiceDeployment')).toHaveLength(1);
+  expect(report.rollback).toMatchObject({
+    rolledBack: true,
+    method: 'update-service',
+    fallbackReason: expect.stringContaining("ECS's rollback of service deployment"),
+  });
+  expect(aws.callsOf('UpdateService')).toHaveLength(2);
 });
 
 it('reports an app crash after a good migration, then the circuit breaker rollback', async () => {
@@ -248,8 +327,20 @@ it('reports an app crash after a good migration, then the circuit breaker rollba
   expect(aws.callsOf('UpdateService')).toHaveLength(1);
   expect(report.rollback).toBeUndefined();
   expect(report.error!.message).toContain(`ECS rolled the service back to ${previousArn}.`);
-  // The migration ran: its report is looked for in one log, which holds Atlas's text output only.
-  expect(aws.callsOf('GetLogEvents')).toHaveLength(1);
+  // The app's log is read once, at the first crash; then Atlas's report is looked for in one
+  // migration log, which holds Atlas's text output only.
+  expect(aws.callsOf('GetLogEvents').map((c) => c.body.logStreamName)).toEqual([
+    expect.stringMatching(/^ecs\/web\//),
+    expect.stringMatching(/^ecs\/atlas\//),
+  ]);
+  expect(report.outcome!.appFailure).toMatchObject({
+    container: 'web',
+    kind: 'app-exit',
+    exitCode: 1,
+    stoppedReason: 'Essential container in task exited',
+    logTail: [...APP_CRASH_LOG],
+    logStream: { group: '/ecs/web', region: 'us-east-1' },
+  });
   expect(report.migration).toMatchObject({ reports: [], tasksRead: 1 });
 });
 
@@ -370,4 +461,136 @@ it('survives throttling on every operation it polls with', async () => {
   // A throttled write was retried, never doubled: one revision, one deployment.
   expect(aws.ecs.taskDefinitions.filter((t) => t.family === 'web')).toHaveLength(2);
   expect(aws.ecs.service('web', 'prod').deployments).toHaveLength(1);
+});
+
+describe('native blue/green, linear and canary deployments', () => {
+  const stagesPrinted = (io: RecordingIO): string[] =>
+    io
+      .text('info')
+      .filter((l) => l.startsWith('Service deployment '))
+      .map((l) => {
+        const status = l.replace(/^Service deployment \S+: /, '').split(';')[0]!;
+        const stage = /stage: [^;(]+\((\w+)\)/.exec(l)?.[1];
+        return stage ? `${status} ${stage}` : status;
+      });
+
+  it('waits through the lifecycle stages and the bake time, printing each stage as it moves', async () => {
+    addService('ECS', {
+      strategy: { name: 'BLUE_GREEN', bakeTimeInMinutes: 10, bakePolls: 3 },
+    });
+    const { report, io } = await deployWith(scenarios.succeed({ completeAtPoll: 2 }));
+
+    expect(report.outcome).toMatchObject({ status: 'succeeded' });
+    expect(report.migrationStatus).toBe('succeeded');
+    // Poll 1 scales up; poll 2 the tasks are up and traffic moves; 3 polls of bake time; clean up.
+    expect(stagesPrinted(io)).toEqual([
+      'IN_PROGRESS SCALE_UP',
+      'IN_PROGRESS TEST_TRAFFIC_SHIFT',
+      'IN_PROGRESS PRODUCTION_TRAFFIC_SHIFT',
+      'IN_PROGRESS BAKE_TIME',
+      'IN_PROGRESS CLEAN_UP',
+      'SUCCESSFUL CLEAN_UP',
+    ]);
+    expect(report.outcome!.polls).toBe(8);
+    expect(aws.counts().DescribeServiceDeployments).toBe(8);
+    expect(aws.callsOf('StopServiceDeployment')).toEqual([]);
+  });
+
+  it.each([
+    [
+      'LINEAR',
+      { name: 'LINEAR', bakePolls: 1, linear: { stepPercent: 50, stepBakeTimeInMinutes: 1 } },
+      ['50% of production traffic', '100% of production traffic'],
+    ],
+    [
+      'CANARY',
+      { name: 'CANARY', bakePolls: 1, canary: { canaryPercent: 10, canaryBakeTimeInMinutes: 1 } },
+      ['10% of production traffic', '100% of production traffic'],
+    ],
+  ] as const)('%s: prints each traffic step', async (_name, strategy, weights) => {
+    addService('ECS', { strategy });
+    const { report, io } = await deployWith(scenarios.succeed({ completeAtPoll: 2 }));
+    expect(report.outcome).toMatchObject({ status: 'succeeded' });
+    const shifts = io
+      .text('info')
+      .filter((l) => l.includes('PRODUCTION_TRAFFIC_SHIFT'))
+      .map((l) => /\d+% of production traffic/.exec(l)?.[0]);
+    expect(shifts).toEqual(weights);
+  });
+
+  it('fails a migration in the green tasks at the poll that sees it, and rolls back with StopServiceDeployment', async () => {
+    addService('ECS', { strategy: { name: 'BLUE_GREEN', bakeTimeInMinutes: 10 } });
+    const { report, io } = await deployWith(scenarios.migrationFails({ stopAtPoll: 2 }));
+
+    expect(report.outcome).toMatchObject({ status: 'failed', kind: 'migration', polls: 2 });
+    expect(aws.callsOf('StopServiceDeployment')).toHaveLength(1);
+    expect(aws.callsOf('UpdateService')).toHaveLength(1);
+    expect(report.rollback).toMatchObject({
+      rolledBack: true,
+      method: 'stop-service-deployment',
+      status: 'ROLLBACK_SUCCESSFUL',
+    });
+    expect(io.text('info')).toContain(
+      `Service ${'web'} is back on ${previousArn}: service deployment ${report.outcome!.serviceDeployment!.serviceDeploymentArn!.split('/').pop()} ROLLBACK_SUCCESSFUL`,
+    );
+  });
+
+  it('reports the alarms that made ECS roll back', async () => {
+    addService('ECS', {
+      strategy: { name: 'BLUE_GREEN', bakeTimeInMinutes: 10, bakePolls: 3 },
+      alarms: { alarmNames: ['api-5xx'], rollback: true },
+    });
+    const alarmDuringBake: Scenario = (ctx) => {
+      succeedScenario(ctx);
+      if (ctx.poll === 4) ctx.alarm(['api-5xx']);
+    };
+    const succeedScenario = scenarios.succeed({ completeAtPoll: 2 });
+    const { report, io } = await deployWith(alarmDuringBake);
+
+    expect(report.outcome).toMatchObject({
+      status: 'failed',
+      kind: 'rollout',
+      cause: 'rolled-back',
+    });
+    expect(report.migrationStatus).toBe('succeeded');
+    expect(io.text('info').join('\n')).toContain('alarms TRIGGERED (in ALARM: api-5xx)');
+    expect(report.error!.message).toContain('api-5xx');
+    // ECS rolled back by itself: the action does not roll back a second time.
+    expect(aws.callsOf('StopServiceDeployment')).toEqual([]);
+    expect(aws.callsOf('UpdateService')).toHaveLength(1);
+  });
+
+  it('refuses, before any write, a wait-timeout-minutes the bake time cannot fit in', async () => {
+    addService('ECS', { strategy: { name: 'BLUE_GREEN', bakeTimeInMinutes: 30 } });
+    await expect(
+      preflight(
+        preflightRequest({
+          cluster: 'prod',
+          service: 'web',
+          taskDefinition: { kind: 'service' },
+          databaseUrlSecret: 'prod/db',
+          waitForServiceStability: true,
+          waitTimeoutMinutes: 20,
+        }),
+        createAwsApis(clients),
+      ),
+    ).rejects.toThrow(
+      "Input 'wait-timeout-minutes': is 20, but service web deploys with BLUE_GREEN with a 30 min bake time",
+    );
+    expect(aws.callsOf('RegisterTaskDefinition')).toEqual([]);
+  });
+
+  it('reads the rollout from DescribeServices when the service-deployment API is denied, and says so', async () => {
+    addService('ECS', { strategy: { name: 'BLUE_GREEN', bakeTimeInMinutes: 10, bakePolls: 2 } });
+    aws.ecs.serviceDeploymentApi = 'access-denied';
+    const { report, io } = await deployWith(scenarios.succeed({ completeAtPoll: 2 }));
+
+    expect(report.outcome).toMatchObject({ status: 'succeeded' });
+    expect(report.outcome!.serviceDeploymentApiProblem).toContain('AccessDeniedException');
+    // One denied call, then DescribeServices alone.
+    expect(aws.counts({ includeErrors: true }).DescribeServiceDeployments).toBe(1);
+    expect(
+      io.text('info').filter((l) => l.startsWith('Reading the rollout from DescribeServices only')),
+    ).toHaveLength(1);
+  });
 });

@@ -10,6 +10,7 @@ import {
 } from '../../src/deploy/run-deployment';
 import type { StoppedTaskReport } from '../../src/deploy/stopped-task';
 import type { MigrationFailure, RolloutFailure, WatchTimeout } from '../../src/deploy/watch';
+import { deploymentStrategy } from '../../src/deploy/deployment-strategy';
 import { ATLAS_ERROR_LINE } from '../helpers/fake-aws';
 import { deploymentSettings as settings, ecsApi, fakeClock, logsApi, recordingIO } from './fakes';
 
@@ -28,6 +29,7 @@ const preflight = (fields: Partial<Preflight> = {}): Preflight => ({
   capacityProviderStrategy: undefined,
   platformVersion: undefined,
   circuitBreaker: undefined,
+  strategy: deploymentStrategy(undefined),
   taskDefinition: { taskDefinition: { family: 'web', containerDefinitions: [] }, tags: undefined },
   taskDefinitionLabel: 'web:7',
   databaseUrlSecretValueFrom: undefined,
@@ -199,12 +201,13 @@ describe('runDeployment', () => {
     expect(report.migrationStatus).toBe('failed');
     expect(report.rollback).toEqual({
       rolledBack: true,
+      method: 'update-service',
       taskDefinitionArn: OLD,
       deploymentId: 'ecs-svc/3',
     });
     expect(report.error).toBeInstanceOf(DeploymentFailedError);
     expect(report.error!.message).toBe(
-      `Migration failed (exit code 1, task arn:aws:ecs:us-east-1:123456789012:task/prod/t1):\n${ATLAS_ERROR_LINE}\nThe service was rolled back to ${OLD}.`,
+      `Migration failed (exit code 1, task arn:aws:ecs:us-east-1:123456789012:task/prod/t1):\n${ATLAS_ERROR_LINE}\nThe service was rolled back to ${OLD} (UpdateService, deployment ecs-svc/3).`,
     );
     expect(deploymentOutputs(report)['migration-status']).toBe('failed');
   });
@@ -311,6 +314,7 @@ describe('runDeployment racing another run', () => {
     expect(updates.map((u) => u.taskDefinition)).toEqual([NEW]);
     expect(report.rollback).toEqual({
       rolledBack: false,
+      method: 'update-service',
       error: expect.stringContaining(
         'could not read service web to check that deployment ecs-svc/2 is still its PRIMARY one (AccessDeniedException',
       ) as string,
@@ -370,16 +374,20 @@ describe('failureMessage', () => {
     expect(
       failureMessage(
         migration,
-        { rolledBack: true, taskDefinitionArn: OLD, deploymentId: 'd' },
+        { rolledBack: true, method: 'update-service', taskDefinitionArn: OLD, deploymentId: 'd' },
         context,
       ),
     ).toBe(
-      `Migration failed (exit code 1, task arn:task/t1):\n${ATLAS_ERROR_LINE}\nThe service was rolled back to ${OLD}.`,
+      `Migration failed (exit code 1, task arn:task/t1):\n${ATLAS_ERROR_LINE}\nThe service was rolled back to ${OLD} (UpdateService, deployment d).`,
     );
   });
 
   it('keeps the original failure when the rollback fails too', () => {
-    const message = failureMessage(migration, { rolledBack: false, error: 'denied' }, context);
+    const message = failureMessage(
+      migration,
+      { rolledBack: false, method: 'update-service', error: 'denied' },
+      context,
+    );
     expect(message).toContain(ATLAS_ERROR_LINE);
     expect(message).toContain(`Rolling back to ${OLD} failed too: denied.`);
   });

@@ -45,7 +45,11 @@ export interface SeededAws {
 
 /** A started FakeAws holding the example's task definition (as revision 1), service and secret. */
 export async function startSeededAws(
-  options: { deploymentController?: FakeService['deploymentController'] } = {},
+  options: {
+    deploymentController?: FakeService['deploymentController'];
+    strategy?: FakeService['strategy'];
+    alarms?: FakeService['alarms'];
+  } = {},
 ): Promise<SeededAws> {
   const aws = new FakeAws({ region: REGION });
   await aws.start();
@@ -61,6 +65,8 @@ export async function startSeededAws(
     taskDefinition: previousArn,
     desiredCount: 1,
     ...(options.deploymentController ? { deploymentController: options.deploymentController } : {}),
+    ...(options.strategy ? { strategy: options.strategy } : {}),
+    ...(options.alarms ? { alarms: options.alarms } : {}),
   });
   const secretArn = aws.secrets.add(SECRET_NAME);
   return { aws, previousArn, secretArn, service };

@@ -137,7 +137,7 @@ describe('mode sidecar', () => {
       summary.indexOf('The migration container exited'),
     );
     expect(annotationText(run.errors)).toContain(NAME_EXISTS);
-    expect(annotationText(run.errors)).toContain('The service was rolled back to');
+    expect(annotationText(run.errors)).toContain('ECS rolled the service back to');
     expect(everything(run)).not.toContain(PASSWORD);
   });
 });

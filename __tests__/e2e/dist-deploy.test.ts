@@ -152,10 +152,13 @@ describe('a successful deployment', () => {
     expect(rendered.containerDefinitions[0].image).toBe(`${repository}@${digest}`);
 
     // What one successful deploy costs: pre-flight (DescribeServices, DescribeTaskDefinition,
-    // DescribeSecret), the two writes, then per poll DescribeServices + ListTasks (COMPLETED at 2),
+    // DescribeSecret), the two writes, then per poll DescribeServices, DescribeServiceDeployments
+    // and ListTasks (COMPLETED at 2),
     // then Atlas's report: the deployment's running and stopped tasks, and one task's log.
     expect(aws.counts({ includeErrors: true })).toEqual({
       DescribeServices: 3,
+      // Each poll also reads the service deployment (status, stage, circuit breaker, alarms).
+      DescribeServiceDeployments: 2,
       DescribeTaskDefinition: 1,
       DescribeSecret: 1,
       RegisterTaskDefinition: 1,
@@ -246,7 +249,9 @@ describe('a failed migration', () => {
     const errors = annotationText(run.errors);
     expect(errors).toContain(ATLAS_ERROR_LINE);
     expect(errors).toMatch(/Migration failed \(exit code 1, task arn:aws:ecs:[^)]+\):\nError: /);
-    expect(errors).toContain(`The service was rolled back to ${seeded.previousArn}.`);
+    expect(errors).toContain(
+      `ECS rolled the service back to ${seeded.previousArn} (StopServiceDeployment with stopType ROLLBACK: ROLLBACK_SUCCESSFUL).`,
+    );
     // The step's own failure (the last ::error line) carries the Error: line too.
     expect(annotationText(run.errors.slice(-1))).toContain(ATLAS_ERROR_LINE);
 
@@ -255,8 +260,9 @@ describe('a failed migration', () => {
     expect(run.outputs['migration-status']).toBe('failed');
     expect(run.outputs['deployment-id']).toMatch(/^ecs-svc\/\d+$/);
 
-    // Our UpdateService, then the rollback to what the service ran before.
-    expect(updatedTo()).toEqual([newArn, seeded.previousArn]);
+    // Our UpdateService; the rollback is ECS's own (StopServiceDeployment), not a second one.
+    expect(updatedTo()).toEqual([newArn]);
+    expect(aws.callsOf('StopServiceDeployment').map((c) => c.body.stopType)).toEqual(['ROLLBACK']);
     expect(aws.ecs.service(SERVICE, CLUSTER).taskDefinition).toBe(seeded.previousArn);
 
     // The stop was seen at the poll that made it, or the next one: not at a timeout.
@@ -273,7 +279,9 @@ describe('a failed migration', () => {
     expect(run.summary).toContain(ATLAS_ERROR_LINE);
     expect(run.summary).toContain('<details><summary>Log tail</summary>');
     expect(run.summary).toContain('-- 0 migrations ok (1 with errors)');
-    expect(run.summary).toContain(`Rolled back to \`${seeded.previousArn}\``);
+    expect(run.summary).toContain(
+      `ECS rolled the service back to \`${seeded.previousArn}\` (StopServiceDeployment`,
+    );
     expect(run.summary).toContain('| Migration | failed |');
     expect(run.summary).toContain(SERVICE_CONSOLE_URL);
   });
@@ -326,8 +334,8 @@ describe('a failed migration', () => {
     expect(errors).toContain(
       `aws ecs update-service --cluster ${CLUSTER} --service ${SERVICE} --task-definition ${seeded.previousArn}`,
     );
-    expect(run.summary).toContain('⚠️ The rollback failed:');
-    expect(run.summary).not.toContain('Rolled back to');
+    expect(run.summary).toContain(`⚠️ Rolling back to \`${seeded.previousArn}\` failed too:`);
+    expect(run.summary).not.toContain('rolled the service back');
   });
 });
 
@@ -376,9 +384,13 @@ describe('a failed rollout after a good migration', () => {
     expect(errors).toContain(
       'Deployment failed: ECS deployment circuit breaker: tasks failed to start.',
     );
-    expect(errors).toContain(`The service was rolled back to ${seeded.previousArn}.`);
+    expect(errors).toContain(
+      `The service was rolled back to ${seeded.previousArn} (UpdateService, deployment ecs-svc/`,
+    );
     expect(run.warnings.join('\n')).toContain('Task failed ELB health checks');
-    expect(run.summary).toContain(`Rolled back to \`${seeded.previousArn}\``);
+    expect(run.summary).toContain(
+      `The service was rolled back to \`${seeded.previousArn}\` (UpdateService`,
+    );
   });
 
   it('leaves an ECS circuit-breaker rollback alone', async () => {

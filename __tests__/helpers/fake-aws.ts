@@ -49,7 +49,7 @@ export {
   type AtlasRun,
   type FakeDatabaseOptions,
 } from './fake-atlas';
-export { ATLAS_ERROR_LINE, ATLAS_FAILURE_LOG } from './fake-aws/scenarios';
+export { APP_CRASH_LOG, ATLAS_ERROR_LINE, ATLAS_FAILURE_LOG } from './fake-aws/scenarios';
 export {
   ACCOUNT_ID,
   CONNECTION_RESET,
@@ -124,7 +124,10 @@ export class FakeAws {
   readonly parameters: FakeParameters;
   readonly ecr: FakeEcr;
   readonly calls: RecordedCall[] = [];
-  private readonly faults = new Map<string, { fault: InjectedFault; remaining: number }[]>();
+  private readonly faults = new Map<
+    string,
+    { fault: InjectedFault; remaining: number; skip: number }[]
+  >();
   private readonly timers = new Set<NodeJS.Timeout>();
   private server: http.Server | undefined;
   private address: string | undefined;
@@ -175,11 +178,12 @@ export class FakeAws {
 
   /**
    * Injects `fault` into the next `times` calls of `operation` (Infinity: every call from now on).
-   * Faults queue per operation: the first one still due is used.
+   * Faults queue per operation: the first one still due is used. `skip`: calls answered normally
+   * before the fault starts.
    */
-  fault(operation: string, fault: InjectedFault, times = 1): void {
+  fault(operation: string, fault: InjectedFault, times = 1, skip = 0): void {
     const queue = this.faults.get(operation) ?? [];
-    queue.push({ fault, remaining: times });
+    queue.push({ fault, remaining: times, skip });
     this.faults.set(operation, queue);
   }
 
@@ -191,6 +195,10 @@ export class FakeAws {
   private takeFault(operation: string): InjectedFault | undefined {
     const entry = this.faults.get(operation)?.find((f) => f.remaining > 0);
     if (!entry) return undefined;
+    if (entry.skip > 0) {
+      entry.skip--;
+      return undefined;
+    }
     entry.remaining--;
     return entry.fault;
   }

@@ -36,6 +36,11 @@ describe('action.yml', () => {
   it("declares allow-dirty with the default 'false'", () => {
     expect(declaredInputs().get('allow-dirty')?.default).toBe('false');
   });
+
+  it("declares github-token with the workflow's token as its default, environment with none", () => {
+    expect(declaredInputs().get('github-token')?.default).toBe('${{ github.token }}');
+    expect(declaredInputs().get('environment')?.default).toBeUndefined();
+  });
 });
 
 describe('action.yml outputs', () => {
@@ -57,6 +62,7 @@ describe('action.yml outputs', () => {
       'applied-count',
       'pending-count',
       'migration-report',
+      'github-deployment-id',
     ]);
   });
 });

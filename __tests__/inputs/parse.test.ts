@@ -478,3 +478,41 @@ describe('parseInputs rejects bad values with the input, the value and the fix',
     ]);
   });
 });
+
+describe('several services', () => {
+  it('takes one name or ARN per line, blank lines and comments ignored, in order', () => {
+    const s = parse({
+      service:
+        'api\n\n  worker  \n# the cron one\narn:aws:ecs:us-east-1:123456789012:service/prod/cron\n',
+    });
+    expect(s.services).toEqual([
+      'api',
+      'worker',
+      'arn:aws:ecs:us-east-1:123456789012:service/prod/cron',
+    ]);
+    expect(s.service).toBe('api');
+  });
+
+  it('keeps one service as a list of one', () => {
+    expect(parse({}).services).toEqual(['api']);
+  });
+
+  it('names each bad line, and a service listed twice (by name or by ARN)', () => {
+    const errors = errorsOf({
+      service: 'api\nno/such\napi\narn:aws:ecs:us-east-1:123456789012:service/prod/api',
+    });
+    expect(errors.map((e) => e.message)).toEqual([
+      expect.stringMatching(
+        /^Input 'service': "no\/such" is neither a service name nor a service ARN/,
+      ),
+      'Input \'service\': names "api" twice. Fix: list each service once',
+      'Input \'service\': names "api" twice. Fix: list each service once',
+    ]);
+  });
+
+  it('refuses a task-definition for several services: each is patched from its own revision', () => {
+    const errors = errorsOf({ service: 'api\nworker', 'task-definition': 'td.json' });
+    expect(errors.map((e) => e.input)).toEqual(['task-definition']);
+    expect(errors[0]!.message).toContain('"td.json" is given for 2 services');
+  });
+});

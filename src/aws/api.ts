@@ -11,18 +11,28 @@ import type {
   GetAuthorizationTokenResponse,
 } from '@aws-sdk/client-ecr';
 import type {
+  DeregisterTaskDefinitionRequest,
+  DeregisterTaskDefinitionResponse,
+  DescribeServiceDeploymentsRequest,
+  DescribeServiceDeploymentsResponse,
   DescribeServicesRequest,
   DescribeServicesResponse,
   DescribeTaskDefinitionRequest,
   DescribeTaskDefinitionResponse,
   DescribeTasksRequest,
   DescribeTasksResponse,
+  ListServiceDeploymentsRequest,
+  ListServiceDeploymentsResponse,
+  ListTaskDefinitionsRequest,
+  ListTaskDefinitionsResponse,
   ListTasksRequest,
   ListTasksResponse,
   RegisterTaskDefinitionRequest,
   RegisterTaskDefinitionResponse,
   RunTaskRequest,
   RunTaskResponse,
+  StopServiceDeploymentRequest,
+  StopServiceDeploymentResponse,
   UpdateServiceRequest,
   UpdateServiceResponse,
 } from '@aws-sdk/client-ecs';
@@ -51,6 +61,34 @@ export interface EcsApi {
  */
 export interface EcsTaskRunnerApi {
   runTask(input: RunTaskRequest): Promise<RunTaskResponse>;
+}
+
+/**
+ * ECS's service-deployment API (2025): a deployment's status, lifecycle stage, circuit breaker and
+ * alarms, and a rollback that ECS runs itself. Older regions, emulators and narrow IAM policies
+ * lack it, so its callers fall back to DescribeServices and UpdateService.
+ */
+export interface EcsServiceDeploymentsApi {
+  listServiceDeployments(
+    input: ListServiceDeploymentsRequest,
+  ): Promise<ListServiceDeploymentsResponse>;
+  describeServiceDeployments(
+    input: DescribeServiceDeploymentsRequest,
+  ): Promise<DescribeServiceDeploymentsResponse>;
+  stopServiceDeployment(
+    input: StopServiceDeploymentRequest,
+  ): Promise<StopServiceDeploymentResponse>;
+}
+
+/**
+ * Listing and deregistering task-definition revisions: only input deregister-revisions does, so it
+ * is kept apart from EcsApi like EcsTaskRunnerApi.
+ */
+export interface EcsRevisionsApi {
+  listTaskDefinitions(input: ListTaskDefinitionsRequest): Promise<ListTaskDefinitionsResponse>;
+  deregisterTaskDefinition(
+    input: DeregisterTaskDefinitionRequest,
+  ): Promise<DeregisterTaskDefinitionResponse>;
 }
 
 export interface LogsApi {
@@ -83,7 +121,7 @@ export interface EcrRepositoriesApi {
 
 /** Everything deploy/ needs, with clients for other regions where a resource names its own. */
 export interface AwsApis {
-  readonly ecs: EcsApi & EcsTaskRunnerApi;
+  readonly ecs: EcsApi & EcsTaskRunnerApi & EcsServiceDeploymentsApi & EcsRevisionsApi;
   readonly logs: LogsApi;
   readonly secrets: SecretsApi;
   /** Secrets Manager in `region`: a runtimevar's `?region=` is where Atlas reads the secret. */

@@ -11,13 +11,18 @@ import {
   GetAuthorizationTokenCommand,
 } from '@aws-sdk/client-ecr';
 import {
+  DeregisterTaskDefinitionCommand,
+  DescribeServiceDeploymentsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
+  ListServiceDeploymentsCommand,
+  ListTaskDefinitionsCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
+  StopServiceDeploymentCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -27,18 +32,24 @@ import type {
   EcrAuthApi,
   EcrRepositoriesApi,
   EcsApi,
+  EcsRevisionsApi,
+  EcsServiceDeploymentsApi,
   EcsTaskRunnerApi,
   LogsApi,
   ParametersApi,
   SecretsApi,
 } from './api';
+import { carryUnknownFields } from './carry-fields';
 import { wrapAwsError, type CallContext } from './errors';
+import { keepRawAnswers } from './raw-json';
 
 export type {
   AwsApis,
   EcrAuthApi,
   EcrRepositoriesApi,
   EcsApi,
+  EcsRevisionsApi,
+  EcsServiceDeploymentsApi,
   EcsTaskRunnerApi,
   LogsApi,
   ParametersApi,
@@ -128,6 +139,10 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
   };
   const others: { destroy(): void }[] = [];
   const ecs = new ECSClient(config);
+  // Task definitions may hold fields newer than the bundled SDK model: carry them to
+  // RegisterTaskDefinition, and keep ECS's own JSON of the answers that hold task definitions.
+  ecs.middlewareStack.use(carryUnknownFields());
+  ecs.middlewareStack.use(keepRawAnswers(ecs.config.streamCollector));
   const ecr = new ECRClient(config);
   const secretsManager = new SecretsManagerClient(config);
   const logs = new CloudWatchLogsClient(config);
@@ -176,7 +191,9 @@ function inCluster(cluster: string | undefined): string {
   return `cluster ${cluster ?? 'default'}`;
 }
 
-export function createEcsApi(client: ECSClient): EcsApi & EcsTaskRunnerApi {
+export function createEcsApi(
+  client: ECSClient,
+): EcsApi & EcsTaskRunnerApi & EcsServiceDeploymentsApi & EcsRevisionsApi {
   return {
     describeServices: (input) =>
       call(
@@ -239,6 +256,46 @@ export function createEcsApi(client: ECSClient): EcsApi & EcsTaskRunnerApi {
             'iam:PassRole on its task and execution roles, and ecs:TagResource when tags are propagated',
         },
         () => client.send(new RunTaskCommand(input)),
+      ),
+    listServiceDeployments: (input) =>
+      call(
+        {
+          operation: 'ecs:ListServiceDeployments',
+          target: `deployments of service ${input.service ?? ''} in ${inCluster(input.cluster)}`,
+        },
+        () => client.send(new ListServiceDeploymentsCommand(input)),
+      ),
+    describeServiceDeployments: (input) =>
+      call(
+        {
+          operation: 'ecs:DescribeServiceDeployments',
+          target: `service deployment ${(input.serviceDeploymentArns ?? []).join(', ')}`,
+        },
+        () => client.send(new DescribeServiceDeploymentsCommand(input)),
+      ),
+    stopServiceDeployment: (input) =>
+      call(
+        {
+          operation: 'ecs:StopServiceDeployment',
+          target: `service deployment ${input.serviceDeploymentArn ?? ''}`,
+        },
+        () => client.send(new StopServiceDeploymentCommand(input)),
+      ),
+    listTaskDefinitions: (input) =>
+      call(
+        {
+          operation: 'ecs:ListTaskDefinitions',
+          target: `task definitions of family ${input.familyPrefix ?? '(any)'}`,
+        },
+        () => client.send(new ListTaskDefinitionsCommand(input)),
+      ),
+    deregisterTaskDefinition: (input) =>
+      call(
+        {
+          operation: 'ecs:DeregisterTaskDefinition',
+          target: `task definition ${input.taskDefinition ?? ''}`,
+        },
+        () => client.send(new DeregisterTaskDefinitionCommand(input)),
       ),
   };
 }

@@ -13,7 +13,15 @@ import {
   type RegisterTaskDefinitionJson,
   type TaskDefinitionJson,
 } from '../taskdef';
+import { addMissingMembers } from '../taskdef/unknown-fields';
 import type { EcsApi } from '../aws/api';
+import { rawAnswerOf } from '../aws/raw-json';
+import {
+  carriedFields,
+  checkRegisteredFields,
+  explainRefusal,
+  FieldsLostError,
+} from './registered-fields';
 import { toJson } from './resolve';
 
 export interface RegisteredTaskDefinition {
@@ -29,11 +37,24 @@ export function registerInput(td: RegisterTaskDefinitionJson): RegisterTaskDefin
   return input as unknown as RegisterTaskDefinitionRequest;
 }
 
+/**
+ * Registers `td` with every field it holds (those the bundled SDK does not know are carried past
+ * it), then checks that the revision ECS answered with holds them all: a revision that lost one
+ * fails here, before anything runs it (FieldsLostError). `io`, when given, is told which fields
+ * were carried.
+ */
 export async function registerTaskDefinition(
   ecs: EcsApi,
   td: RegisterTaskDefinitionJson,
+  io?: Pick<ActionIO, 'info'>,
 ): Promise<RegisteredTaskDefinition> {
-  const answer = await ecs.registerTaskDefinition(registerInput(td));
+  const input = registerInput(td);
+  let answer;
+  try {
+    answer = await ecs.registerTaskDefinition(input);
+  } catch (error) {
+    throw explainRefusal(error);
+  }
   const registered = answer.taskDefinition as TaskDefinition | undefined;
   if (!registered?.taskDefinitionArn) {
     throw new RemoteError(
@@ -42,10 +63,38 @@ export async function registerTaskDefinition(
       'the answer holds no task definition ARN',
     );
   }
+  const carried = carriedFields(answer);
+  if (carried.length > 0) {
+    io?.info(
+      `Sent ${carried.length} field(s) the bundled AWS SDK does not know to ECS as they are: ${carried.join(', ')}`,
+    );
+  }
+  checkRegisteredFields(input, answer, registered.taskDefinitionArn);
   return {
     taskDefinitionArn: registered.taskDefinitionArn,
-    taskDefinition: toJson<TaskDefinitionJson>(registered),
+    // With the fields the SDK's reading left out; the check above found every field sent.
+    taskDefinition: addMissingMembers(
+      toJson<TaskDefinitionJson>(registered),
+      rawAnswerOf(answer)?.taskDefinition ?? {},
+    ).value as TaskDefinitionJson,
   };
+}
+
+/** registerTaskDefinition for the service of `request`: a revision that lost a field says so. */
+async function register(
+  ecs: EcsApi,
+  io: ActionIO,
+  request: DeployRequest,
+): Promise<RegisteredTaskDefinition> {
+  try {
+    return await registerTaskDefinition(ecs, request.taskDefinition, io);
+  } catch (error) {
+    if (!(error instanceof FieldsLostError)) throw error;
+    throw new Error(
+      `${error.message}\nService ${request.service} was not updated: it still runs ${request.previousTaskDefinitionArn}`,
+      { cause: error },
+    );
+  }
 }
 
 export interface StartedDeployment {
@@ -53,6 +102,8 @@ export interface StartedDeployment {
   /** When ECS created the deployment (its clock): service events from then on are ours. */
   readonly createdAt: Date | undefined;
   readonly serviceArn: string | undefined;
+  /** The service deployment (ECS's deployment API) the update started, when the answer names it. */
+  readonly serviceDeploymentArn: string | undefined;
 }
 
 /** The deployment UpdateService started: the PRIMARY one, running `taskDefinitionArn`. */
@@ -102,6 +153,7 @@ export async function updateService(
     deploymentId: primary.id,
     createdAt: primary.createdAt,
     serviceArn: answer.service?.serviceArn,
+    serviceDeploymentArn: answer.service?.currentServiceDeployment,
   };
 }
 
@@ -127,6 +179,7 @@ export interface Deployed {
   readonly deploymentCreatedAt: Date | undefined;
   readonly previousTaskDefinitionArn: string;
   readonly serviceArn: string | undefined;
+  readonly serviceDeploymentArn: string | undefined;
 }
 
 /**
@@ -134,8 +187,7 @@ export interface Deployed {
  * failed registration stops here.
  */
 export async function deploy(ecs: EcsApi, io: ActionIO, request: DeployRequest): Promise<Deployed> {
-  const registered =
-    request.existing ?? (await registerTaskDefinition(ecs, request.taskDefinition));
+  const registered = request.existing ?? (await register(ecs, io, request));
   io.info(
     request.existing
       ? `Task definition ${registered.taskDefinitionArn} already holds this migration image and these changes: deploying it as it is, without a new revision`
@@ -168,5 +220,6 @@ export async function deploy(ecs: EcsApi, io: ActionIO, request: DeployRequest):
     deploymentCreatedAt: started.createdAt,
     previousTaskDefinitionArn: request.previousTaskDefinitionArn,
     serviceArn: started.serviceArn,
+    serviceDeploymentArn: started.serviceDeploymentArn,
   };
 }

@@ -12,6 +12,7 @@ export interface AwsLogsLocation {
 export interface ContainersWithLogs {
   readonly containerDefinitions?: readonly {
     readonly name?: string;
+    readonly essential?: boolean;
     readonly logConfiguration?: {
       readonly logDriver?: string;
       readonly options?: Readonly<Record<string, string | undefined>>;

@@ -16,6 +16,11 @@ import type { EcrRepositoriesApi, EcsApi, SecretsApi } from '../aws/api';
 import { isAwsError } from '../aws/errors';
 import { parseEcrHost, parseRepository } from '../registry/reference';
 import {
+  checkWaitCoversRollout,
+  deploymentStrategy,
+  type DeploymentStrategy,
+} from './deployment-strategy';
+import {
   checkService,
   describeTaskDefinition,
   resolveSecret,
@@ -36,6 +41,8 @@ export interface PreflightRequest {
   readonly atlasTokenSecret?: string;
   /** Where the image is pushed; an ECR repository is checked to exist. */
   readonly imageRepository?: string;
+  /** The wait for the rollout, when the step waits: it must outlast the service's bake times. */
+  readonly wait?: { readonly timeoutMinutes: number };
 }
 
 export interface Preflight {
@@ -56,6 +63,8 @@ export interface Preflight {
   /** The service's Fargate platform version (`LATEST`, `1.4.0`, …), when it has one. */
   readonly platformVersion: string | undefined;
   readonly circuitBreaker: DeploymentCircuitBreaker | undefined;
+  /** How the service rolls out a revision: ROLLING, BLUE_GREEN, LINEAR or CANARY, bake times. */
+  readonly strategy: DeploymentStrategy;
   /** The task definition to patch, with its tags. */
   readonly taskDefinition: DescribedTaskDefinition;
   /** `family:revision` or the file it came from, for messages. */
@@ -85,7 +94,8 @@ export function preflightRequest(
     | 'databaseUrlSecret'
     | 'atlasTokenSecret'
     | 'imageRepository'
-  >,
+  > &
+    Partial<Pick<Settings, 'mode' | 'waitForServiceStability' | 'waitTimeoutMinutes'>>,
   file?: DescribedTaskDefinition,
 ): PreflightRequest {
   if (!settings.service) {
@@ -103,6 +113,12 @@ export function preflightRequest(
     ...(settings.databaseUrlSecret ? { databaseUrlSecret: settings.databaseUrlSecret } : {}),
     ...(settings.atlasTokenSecret ? { atlasTokenSecret: settings.atlasTokenSecret } : {}),
     ...(settings.imageRepository ? { imageRepository: settings.imageRepository } : {}),
+    // Plan mode never updates the service, so nothing waits for a rollout.
+    ...(settings.waitForServiceStability &&
+    settings.waitTimeoutMinutes !== undefined &&
+    settings.mode !== 'plan'
+      ? { wait: { timeoutMinutes: settings.waitTimeoutMinutes } }
+      : {}),
   };
 }
 
@@ -202,6 +218,12 @@ export async function preflight(
     }
   }
 
+  const strategy = deploymentStrategy(
+    service.ok ? service.value.service?.deploymentConfiguration : undefined,
+  );
+  const tooShort = checkWaitCoversRollout(strategy, request.service, request.wait);
+  if (tooShort) problems.push(tooShort);
+
   if (problems.length > 0) {
     throw problems.length === 1 ? problems[0]! : new ValidationErrors(problems);
   }
@@ -219,6 +241,7 @@ export async function preflight(
     capacityProviderStrategy: svc.capacityProviderStrategy,
     platformVersion: svc.platformVersion,
     circuitBreaker: svc.deploymentConfiguration?.deploymentCircuitBreaker,
+    strategy,
     taskDefinition: described,
     taskDefinitionLabel: label,
     databaseUrlSecretValueFrom: resolvedSecret?.valueFrom,

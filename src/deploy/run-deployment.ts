@@ -6,7 +6,15 @@ import type { RegisterTaskDefinitionJson } from '../taskdef';
 import { readAppliedReport, type MigrationRead } from './applied-report';
 import { deploy, type Deployed, type RegisteredTaskDefinition } from './deploy';
 import type { Preflight } from './preflight';
-import { rollbackUnlessReplaced, type ReplacingDeployment, type RollbackResult } from './rollback';
+import { describeRollback } from './rollback-words';
+import { serviceDeploymentId } from './service-deployment';
+import {
+  STOPPABLE_STATUSES,
+  rollbackUnlessReplaced,
+  type ReplacingDeployment,
+  type RollbackResult,
+  type RollbackWait,
+} from './rollback';
 import {
   watchDeployment,
   watchOptionsFromSettings,
@@ -57,6 +65,8 @@ export interface DeploymentReport {
   readonly migration?: MigrationRead;
   /** Set when the step must fail; throw it after writing outputs and the summary. */
   readonly error: DeploymentFailedError | undefined;
+  /** Rolled back for another service's failure (several services in one step), not its own. */
+  readonly rolledBackWith?: string;
 }
 
 /** What the migration did, as far as the outcome tells. */
@@ -125,10 +135,8 @@ export function failureMessage(
   if (context.replacedBy) {
     const by = context.replacedBy;
     after = `Not rolled back: deployment ${by.id} (${by.taskDefinitionArn ?? 'unknown task definition'}), started by someone else, had replaced this one; rolling back would have undone it, so the service was left to it.`;
-  } else if (rollbackResult?.rolledBack) {
-    after = `The service was rolled back to ${rollbackResult.taskDefinitionArn}.`;
   } else if (rollbackResult) {
-    after = `Rolling back to ${context.previousTaskDefinitionArn} failed too: ${rollbackResult.error}.`;
+    after = describeRollback(rollbackResult, context.previousTaskDefinitionArn);
   } else if (
     outcome.status === 'failed' &&
     outcome.kind === 'rollout' &&
@@ -162,11 +170,27 @@ export interface RunDeploymentRequest {
   readonly readMigrationReport?: boolean;
 }
 
+/** Told once UpdateService started the rollout, e.g. to record a GitHub deployment; never throws. */
+export interface RolloutListener {
+  readonly rolloutStarted?: (deployed: Deployed) => Promise<void>;
+}
+
 export async function runDeployment(
   request: RunDeploymentRequest,
-  deps: WatchDeps,
+  deps: WatchDeps & RolloutListener,
   watchOverrides: Partial<WatchOptions> = {},
 ): Promise<DeploymentReport> {
+  const deployed = await startDeployment(request, deps);
+  if (!request.settings.waitForServiceStability) return notWaited(deployed, deps);
+  const outcome = await watchStarted(request, deployed, deps, watchOverrides);
+  return concludeDeployment(request, deployed, outcome, deps, watchOverrides);
+}
+
+/** Registers the revision (unless an existing one fits) and updates the service to it. */
+export async function startDeployment(
+  request: RunDeploymentRequest,
+  deps: WatchDeps & RolloutListener,
+): Promise<Deployed> {
   const { settings, preflight } = request;
   const deployed = await deploy(deps.ecs, deps.io, {
     cluster: settings.cluster,
@@ -176,20 +200,33 @@ export async function runDeployment(
     previousTaskDefinitionArn: preflight.previousTaskDefinitionArn,
     ...(request.existing ? { existing: request.existing } : {}),
   });
-  if (!settings.waitForServiceStability) {
-    deps.io.info(
-      'wait-for-service-stability is false: not waiting for the rollout, so the migration result is not known',
-    );
-    return {
-      deployed,
-      outcome: undefined,
-      rollback: undefined,
-      migrationStatus: 'skipped',
-      error: undefined,
-    };
-  }
+  await deps.rolloutStarted?.(deployed);
+  return deployed;
+}
 
-  const outcome = await watchDeployment(
+/** wait-for-service-stability false: the deployment is started, its outcome unknown. */
+export function notWaited(deployed: Deployed, deps: WatchDeps): DeploymentReport {
+  deps.io.info(
+    'wait-for-service-stability is false: not waiting for the rollout, so the migration result is not known',
+  );
+  return {
+    deployed,
+    outcome: undefined,
+    rollback: undefined,
+    migrationStatus: 'skipped',
+    error: undefined,
+  };
+}
+
+/** Watches a started deployment until it settles, fails, times out, or `stopWhen` says stop. */
+export function watchStarted(
+  request: RunDeploymentRequest,
+  deployed: Deployed,
+  deps: WatchDeps,
+  watchOverrides: Partial<WatchOptions> = {},
+): Promise<WatchOutcome> {
+  const { settings, preflight } = request;
+  return watchDeployment(
     {
       cluster: settings.cluster,
       service: preflight.serviceName,
@@ -199,10 +236,28 @@ export async function runDeployment(
       migrationContainer: settings.containerName,
       registeredTaskDefinition: deployed.registeredTaskDefinition,
       ...(deployed.deploymentCreatedAt ? { eventsSince: deployed.deploymentCreatedAt } : {}),
+      ...(deployed.serviceDeploymentArn
+        ? { serviceDeploymentArn: deployed.serviceDeploymentArn }
+        : {}),
     },
     deps,
     watchOptionsFromSettings(settings, watchOverrides),
   );
+}
+
+/**
+ * From the watch's outcome: Atlas's report, the rollback when one is due (or `forceRollback`: a
+ * service deployed with others whose migration failed), and the error the step fails with.
+ */
+export async function concludeDeployment(
+  request: RunDeploymentRequest,
+  deployed: Deployed,
+  outcome: WatchOutcome,
+  deps: WatchDeps,
+  watchOverrides: Partial<WatchOptions> = {},
+  forceRollback?: string,
+): Promise<DeploymentReport> {
+  const { settings, preflight } = request;
   const migrationStatus = migrationStatusOf(outcome, preflight.desiredCount);
   const migration =
     request.readMigrationReport === false
@@ -220,7 +275,7 @@ export async function runDeployment(
           watchOptionsFromSettings(settings, watchOverrides),
         );
   const read = migration ? { migration } : {};
-  if (outcome.status === 'succeeded') {
+  if (outcome.status === 'succeeded' && !forceRollback) {
     if (preflight.desiredCount === 0) {
       deps.io.warning('The service has a desired count of 0: no task ran the migration');
     }
@@ -228,18 +283,27 @@ export async function runDeployment(
   }
 
   // A run racing ours may have replaced our deployment: never roll back over it.
-  const attempt = shouldRollBack(outcome, settings.rollbackOnFailure)
-    ? await rollbackUnlessReplaced(deps.ecs, deps.io, {
-        cluster: settings.cluster,
-        service: preflight.serviceName,
-        previousTaskDefinitionArn: deployed.previousTaskDefinitionArn,
-        failedTaskDefinitionArn: deployed.taskDefinitionArn,
-        deploymentId: deployed.deploymentId,
-      })
+  const due = forceRollback
+    ? settings.rollbackOnFailure && !ecsRolledBack(outcome)
+    : shouldRollBack(outcome, settings.rollbackOnFailure);
+  const attempt = due
+    ? await rollbackUnlessReplaced(
+        deps.ecs,
+        deps.io,
+        {
+          cluster: settings.cluster,
+          service: preflight.serviceName,
+          previousTaskDefinitionArn: deployed.previousTaskDefinitionArn,
+          failedTaskDefinitionArn: deployed.taskDefinitionArn,
+          deploymentId: deployed.deploymentId,
+          ...stoppableServiceDeployment(outcome, deps),
+        },
+        rollbackWait(settings, deps, watchOverrides),
+      )
     : undefined;
   const rollbackResult = attempt?.kind === 'attempted' ? attempt.result : undefined;
   const replacedBy = attempt?.kind === 'replaced' ? attempt.by : undefined;
-  const message = failureMessage(outcome, rollbackResult, {
+  const context = {
     cluster: settings.cluster,
     service: preflight.serviceName,
     taskDefinitionArn: deployed.taskDefinitionArn,
@@ -247,7 +311,21 @@ export async function runDeployment(
     waitTimeoutMinutes: settings.waitTimeoutMinutes,
     rollbackOnFailure: settings.rollbackOnFailure,
     ...(replacedBy ? { replacedBy } : {}),
-  });
+  };
+  const message =
+    outcome.status === 'succeeded'
+      ? `${forceRollback}\n${rollbackResult ? describeRollback(rollbackResult, deployed.previousTaskDefinitionArn) : settings.rollbackOnFailure ? 'It was not rolled back.' : `rollback-on-failure is false: the service stays on ${deployed.taskDefinitionArn}.`}`
+      : failureMessage(outcome, rollbackResult, context);
+  const failure: WatchFailure | WatchTimeout =
+    outcome.status === 'succeeded'
+      ? {
+          ...outcome,
+          status: 'timeout',
+          lastEvents: [],
+          rolloutState: 'COMPLETED',
+          stoppedWatching: forceRollback,
+        }
+      : outcome;
   return {
     deployed,
     outcome,
@@ -255,7 +333,47 @@ export async function runDeployment(
     ...(replacedBy ? { replacedBy } : {}),
     migrationStatus,
     ...read,
-    error: new DeploymentFailedError(outcome, rollbackResult, message),
+    error: new DeploymentFailedError(failure, rollbackResult, message),
+    ...(forceRollback && !(outcome.status === 'failed') ? { rolledBackWith: forceRollback } : {}),
+  };
+}
+
+/** ECS already put the previous revision back (circuit breaker, alarms): nothing to do twice. */
+function ecsRolledBack(outcome: WatchOutcome): boolean {
+  return outcome.status === 'failed' && outcome.kind === 'rollout' && outcome.cause !== 'failed';
+}
+
+/**
+ * The service deployment to stop with a ROLLBACK: only one ECS can still stop. One that is over
+ * (STOPPED by the circuit breaker, say) is rolled back with UpdateService.
+ */
+function stoppableServiceDeployment(
+  outcome: WatchOutcome,
+  deps: WatchDeps,
+): { serviceDeploymentArn?: string } {
+  const sd = outcome.serviceDeployment;
+  if (!sd?.serviceDeploymentArn) return {};
+  if (STOPPABLE_STATUSES.has(sd.status ?? 'PENDING')) {
+    return { serviceDeploymentArn: sd.serviceDeploymentArn };
+  }
+  deps.io.info(
+    `Service deployment ${serviceDeploymentId(sd.serviceDeploymentArn)} is ${sd.status}, which StopServiceDeployment cannot roll back: rolling back with UpdateService`,
+  );
+  return {};
+}
+
+/** ECS's own rollback is followed as long as the rollout itself may take. */
+function rollbackWait(
+  settings: DeploymentSettings,
+  deps: WatchDeps,
+  overrides: Partial<WatchOptions>,
+): RollbackWait {
+  const options = watchOptionsFromSettings(settings, overrides);
+  return {
+    pollIntervalMs: options.pollIntervalMs ?? settings.pollIntervalSeconds * 1000,
+    timeoutMs: options.timeoutMs,
+    sleep: (ms) => deps.sleep(ms),
+    now: () => deps.now(),
   };
 }
 

@@ -4,14 +4,26 @@
 // and the tasks the deployment started that have stopped: a migration container that exited
 // non-zero ends the wait at the first poll that sees its task STOPPED, with Atlas's error from the
 // container's log stream.
+//
+// Where ECS's service-deployment API answers (2025), each poll also reads the deployment there: its
+// status (PENDING → IN_PROGRESS → SUCCESSFUL, STOPPED, ROLLBACK_*), the lifecycle stage of a
+// blue/green, linear or canary rollout (printed as it moves, bake time included), the circuit
+// breaker and the alarms. Where it does not (older regions, emulators, a policy without
+// ecs:DescribeServiceDeployments), the wait reads the rollout from DescribeServices alone.
 import { formatDuration } from '../util/duration';
-import type { Deployment, Service, ServiceEvent, Task } from '@aws-sdk/client-ecs';
+import type {
+  Deployment,
+  Service,
+  ServiceDeployment,
+  ServiceEvent,
+  Task,
+} from '@aws-sdk/client-ecs';
 import { errorMessage } from '../errors';
 import type { Settings } from '../inputs/settings';
 import type { ActionIO } from '../report/action-io';
 import { POLL_INTERVAL_SECONDS } from '../report/plan';
-import type { EcsApi } from '../aws/api';
-import { isTransientAwsError } from '../aws/errors';
+import type { EcsApi, EcsServiceDeploymentsApi } from '../aws/api';
+import { isAwsError, isTransientAwsError } from '../aws/errors';
 import { migrationRead, type MigrationRead } from './applied-report';
 import { DESCRIBE_TASKS_BATCH, migratedTasks } from './migrated-tasks';
 import { extractAtlasErrors } from './atlas-log';
@@ -22,6 +34,11 @@ import {
   type MigrationLogDeps,
   type MigrationLogOptions,
 } from './migration-log';
+import {
+  describeServiceDeployment,
+  serviceDeploymentId,
+  serviceDeploymentPhase,
+} from './service-deployment';
 import {
   classifyStoppedTask,
   isFullyStopped,
@@ -48,6 +65,11 @@ export interface WatchRequest {
    * Absent: the events present at the first poll are taken as old.
    */
   readonly eventsSince?: Date;
+  /**
+   * The service deployment UpdateService started (its answer's currentServiceDeployment). Absent:
+   * taken from the service at the first poll, or ListServiceDeployments, when the API answers.
+   */
+  readonly serviceDeploymentArn?: string;
 }
 
 /** How long and how often to poll, and how to read the migration log: the run-task wait's too. */
@@ -57,10 +79,16 @@ export interface WatchOptions extends MigrationLogOptions {
   readonly timeoutMs: number;
   /** Polls in a row that may fail on throttling, a 5xx or the network before the wait gives up. */
   readonly maxConsecutivePollErrors?: number;
+  /**
+   * Asked after each poll: a reason ends the wait there (as stoppedWatching). Several services
+   * deployed together stop watching once the migration failed in one of them.
+   */
+  readonly stopWhen?: () => string | undefined;
 }
 
 export interface WatchDeps extends MigrationLogDeps {
-  readonly ecs: EcsApi;
+  /** The service-deployment calls are optional: without them the wait reads DescribeServices. */
+  readonly ecs: EcsApi & Partial<EcsServiceDeploymentsApi>;
   readonly io: ActionIO;
   /** Milliseconds clock. */
   now(): number;
@@ -71,7 +99,35 @@ interface OutcomeBase {
   readonly polls: number;
   /** Every stopped task of the deployment seen, in the order seen. */
   readonly stoppedTasks: readonly StoppedTaskReport[];
+  /** The service deployment as last read, when the service-deployment API answered. */
+  readonly serviceDeployment?: ServiceDeployment;
+  /** Why the wait read DescribeServices only, when the service-deployment API did not answer. */
+  readonly serviceDeploymentApiProblem?: string;
+  /** The first app container seen failing after a good migration, with its log's tail. */
+  readonly appFailure?: AppFailure;
 }
+
+/** An app container that stopped its task after the migration had exited 0. */
+export interface AppFailure {
+  readonly taskArn: string;
+  readonly container: string;
+  readonly kind: StoppedTaskReport['kind'];
+  readonly exitCode: number | undefined;
+  /** The container's own reason (ECS's `reason`), when it gives one. */
+  readonly reason: string | undefined;
+  readonly stoppedReason: string | undefined;
+  readonly logTail: readonly string[];
+  readonly logStream: LogStreamRef | undefined;
+  readonly logProblem: string | undefined;
+}
+
+/** Stopped-task kinds that are the app's doing once the migration is through. */
+const APP_FAILURE_KINDS: ReadonlySet<StoppedTaskReport['kind']> = new Set([
+  'app-exit',
+  'elb-health-check',
+  'container-health-check',
+  'essential-exit',
+]);
 
 export interface WatchSucceeded extends OutcomeBase {
   readonly status: 'succeeded';
@@ -159,6 +215,24 @@ function deploymentState(d: Deployment): string {
   return `${d.rolloutState ?? d.status ?? 'unknown'}, running ${d.runningCount ?? 0}/${d.desiredCount ?? 0}, pending ${d.pendingCount ?? 0}, failed tasks ${d.failedTasks ?? 0}`;
 }
 
+/**
+ * The service-deployment API is not there for this caller: an older region or an emulator that
+ * lacks the operation, or a policy that does not allow it. Anything else is a failed poll.
+ */
+export function isServiceDeploymentApiAbsent(error: unknown): boolean {
+  return (
+    isAwsError(
+      error,
+      'AccessDeniedException',
+      'UnknownOperationException',
+      'UnsupportedFeatureException',
+      'InvalidAction',
+      'NotImplemented',
+    ) ||
+    (isAwsError(error) && error.httpStatus === 501)
+  );
+}
+
 export async function watchDeployment(
   request: WatchRequest,
   deps: WatchDeps,
@@ -179,12 +253,22 @@ class Watcher {
   private failedEvent: string | undefined;
   private lastState: string | undefined;
   private lastRolloutState: string | undefined;
+  /** Undefined until known; the API is not used once it failed as absent or denied. */
+  private serviceDeploymentArn: string | undefined;
+  private serviceDeploymentApi: boolean;
+  private serviceDeploymentApiProblem: string | undefined;
+  private serviceDeployment: ServiceDeployment | undefined;
+  private lastServiceDeploymentState: string | undefined;
+  private appFailure: AppFailure | undefined;
 
   constructor(
     private readonly request: WatchRequest,
     private readonly deps: WatchDeps,
     private readonly options: WatchOptions,
-  ) {}
+  ) {
+    this.serviceDeploymentArn = request.serviceDeploymentArn;
+    this.serviceDeploymentApi = deps.ecs.describeServiceDeployments !== undefined;
+  }
 
   async run(): Promise<WatchOutcome> {
     const { io } = this.deps;
@@ -213,6 +297,8 @@ class Watcher {
         );
       }
       if (outcome) return outcome;
+      const stop = this.options.stopWhen?.();
+      if (stop) return this.timeout(stop);
       const left = deadline - now();
       if (left <= 0) return this.timeout();
       await this.deps.sleep(Math.min(interval, left));
@@ -220,7 +306,15 @@ class Watcher {
   }
 
   private base(): OutcomeBase {
-    return { polls: this.polls, stoppedTasks: [...this.stoppedTasks] };
+    return {
+      polls: this.polls,
+      stoppedTasks: [...this.stoppedTasks],
+      ...(this.serviceDeployment ? { serviceDeployment: this.serviceDeployment } : {}),
+      ...(this.serviceDeploymentApiProblem
+        ? { serviceDeploymentApiProblem: this.serviceDeploymentApiProblem }
+        : {}),
+      ...(this.appFailure ? { appFailure: this.appFailure } : {}),
+    };
   }
 
   private timeout(stoppedWatching?: string): WatchTimeout {
@@ -261,7 +355,10 @@ class Watcher {
 
     const migrationFailure = await this.checkStoppedTasks();
     if (migrationFailure) return migrationFailure;
-    const outcome = this.rolloutOutcome(service);
+    const serviceDeployment = await this.readServiceDeployment(service);
+    const outcome = serviceDeployment
+      ? this.serviceDeploymentOutcome(service, serviceDeployment)
+      : this.rolloutOutcome(service);
     if (
       outcome?.status === 'failed' &&
       outcome.kind === 'rollout' &&
@@ -346,7 +443,62 @@ class Watcher {
       if (report.kind === 'scaled-in') this.deps.io.info(line);
       else this.deps.io.warning(line);
     }
-    return failed ? this.migrationFailure(failed.task, failed.report) : undefined;
+    if (failed) return this.migrationFailure(failed.task, failed.report);
+    if (!this.appFailure) {
+      const app = reports.find((r) => this.isAppFailure(r.report));
+      if (app) this.appFailure = await this.readAppFailure(app.task, app.report);
+    }
+    return undefined;
+  }
+
+  /** The app's failure, not the migration's: the migration exited 0 (or ran in a task of its own). */
+  private isAppFailure(report: StoppedTaskReport): boolean {
+    if (!APP_FAILURE_KINDS.has(report.kind)) return false;
+    const migration = this.request.migrationContainer;
+    const hasMigration = report.containers.some((c) => c.name === migration);
+    return hasMigration ? report.migrationExitCode === 0 : true;
+  }
+
+  /** Which app container failed, and the tail of its log, printed and kept for the summary. */
+  private async readAppFailure(task: Task, report: StoppedTaskReport): Promise<AppFailure> {
+    const { io } = this.deps;
+    const { request } = this;
+    const taskArn = task.taskArn!;
+    const apps = report.containers.filter((c) => c.name && c.name !== request.migrationContainer);
+    const essential = new Set(
+      (request.registeredTaskDefinition.containerDefinitions ?? [])
+        .filter((c) => c.essential !== false)
+        .map((c) => c.name),
+    );
+    const culprit =
+      apps.find((c) => c.exitCode !== undefined && c.exitCode !== 0) ??
+      apps.find((c) => essential.has(c.name!)) ??
+      apps[0];
+    const container = culprit?.name ?? '?';
+    const log = culprit?.name
+      ? await readMigrationLog(
+          { taskDefinition: request.registeredTaskDefinition, containerName: container, taskArn },
+          this.deps,
+          { ...this.options, logRetries: 0 },
+        )
+      : { tail: [], logStream: undefined, problem: 'no app container is named in the task' };
+    if (log.tail.length > 0) {
+      await io.group(
+        `Log of ${container} in task ${taskIdOf(taskArn)} (last ${log.tail.length} lines)`,
+        async () => io.info(log.tail.join('\n')),
+      );
+    }
+    return {
+      taskArn,
+      container,
+      kind: report.kind,
+      exitCode: culprit?.exitCode,
+      reason: culprit?.reason,
+      stoppedReason: report.stoppedReason,
+      logTail: log.tail,
+      logStream: log.logStream,
+      logProblem: log.problem,
+    };
   }
 
   private async newlyStoppedTasks(): Promise<Task[]> {
@@ -434,6 +586,126 @@ class Watcher {
       logStream,
       logProblem,
     };
+  }
+
+  /**
+   * Our service deployment, read through the service-deployment API; undefined when that API is
+   * not there (or not allowed), and from then on the wait reads DescribeServices only.
+   */
+  private async readServiceDeployment(service: Service): Promise<ServiceDeployment | undefined> {
+    const { ecs, io } = this.deps;
+    if (!this.serviceDeploymentApi) return undefined;
+    try {
+      this.serviceDeploymentArn ??= await this.findServiceDeployment(service);
+      const arn = this.serviceDeploymentArn;
+      if (!arn) {
+        return this.stopUsingServiceDeployments(
+          'neither UpdateService nor DescribeServices named the service deployment (currentServiceDeployment), and ListServiceDeployments listed none in progress',
+        );
+      }
+      const answer = await ecs.describeServiceDeployments!({ serviceDeploymentArns: [arn] });
+      const found = (answer.serviceDeployments ?? []).find((d) => d.serviceDeploymentArn === arn);
+      if (!found) {
+        const failure = answer.failures?.[0];
+        return this.stopUsingServiceDeployments(
+          `DescribeServiceDeployments did not return ${arn}${failure?.reason ? ` (${failure.reason})` : ''}`,
+        );
+      }
+      this.serviceDeployment = found;
+      const state = describeServiceDeployment(found);
+      if (state !== this.lastServiceDeploymentState) {
+        this.lastServiceDeploymentState = state;
+        io.info(`Service deployment ${serviceDeploymentId(arn)}: ${state}`);
+      }
+      this.lastRolloutState = [found.status, found.lifecycleStage].filter(Boolean).join(', ');
+      return found;
+    } catch (error) {
+      if (!isServiceDeploymentApiAbsent(error)) throw error;
+      return this.stopUsingServiceDeployments(errorMessage(error));
+    }
+  }
+
+  /** ECS names it on the service; else the newest deployment ListServiceDeployments has going. */
+  private async findServiceDeployment(service: Service): Promise<string | undefined> {
+    const ours = (service.deployments ?? []).find((d) => d.id === this.request.deploymentId);
+    if (service.currentServiceDeployment && ours?.status === 'PRIMARY') {
+      return service.currentServiceDeployment;
+    }
+    if (!this.deps.ecs.listServiceDeployments) return undefined;
+    const since = this.request.eventsSince;
+    const listed = await this.deps.ecs.listServiceDeployments({
+      cluster: this.request.cluster,
+      service: this.request.service,
+      status: ['PENDING', 'IN_PROGRESS'],
+      ...(since ? { createdAt: { after: new Date(since.getTime() - 1000) } } : {}),
+    });
+    const newest = [...(listed.serviceDeployments ?? [])].sort(
+      (a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0),
+    )[0];
+    return newest?.serviceDeploymentArn;
+  }
+
+  private stopUsingServiceDeployments(problem: string): undefined {
+    this.serviceDeploymentApi = false;
+    this.serviceDeploymentApiProblem = problem;
+    this.deps.io.info(
+      `Reading the rollout from DescribeServices only: the service-deployment API did not answer (${problem}). Allow ecs:ListServiceDeployments and ecs:DescribeServiceDeployments to see lifecycle stages, circuit breaker and alarm states`,
+    );
+    return undefined;
+  }
+
+  /** The outcome as the service deployment tells it; events and tasks come from the poll. */
+  private serviceDeploymentOutcome(
+    service: Service,
+    sd: ServiceDeployment,
+  ): WatchOutcome | undefined {
+    const { request } = this;
+    const phase = serviceDeploymentPhase(sd);
+    const id = serviceDeploymentId(sd.serviceDeploymentArn ?? '');
+    switch (phase.kind) {
+      case 'in-progress':
+        return undefined;
+      case 'succeeded':
+        this.deps.io.info(
+          `Deployment ${request.deploymentId} (service deployment ${id}) SUCCESSFUL: ${service.runningCount ?? 0}/${service.desiredCount ?? 0} tasks running ${request.taskDefinitionArn}`,
+        );
+        return {
+          status: 'succeeded',
+          ...this.base(),
+          runningCount: service.runningCount ?? 0,
+          desiredCount: service.desiredCount ?? 0,
+        };
+      case 'rolled-back': {
+        // The rollout's own reason (which tasks failed, and how) says more than the rollback's.
+        const ours = (service.deployments ?? []).find((d) => d.id === request.deploymentId);
+        const specific =
+          ours?.rolloutState === 'FAILED' ? ours.rolloutStateReason : this.failedEvent;
+        return this.rolloutFailure(
+          specific ?? phase.reason,
+          'rolled-back',
+          `; ECS ${phase.final ? 'rolled' : 'is rolling'} the service back to ${request.previousTaskDefinitionArn} (${phase.status}: ${phase.reason})`,
+        );
+      }
+      case 'rollback-failed':
+        return this.rolloutFailure(`${phase.reason}; ECS's own rollback failed`, 'failed');
+      case 'stopped': {
+        const replacing = service.currentServiceDeployment;
+        if (replacing && replacing !== sd.serviceDeploymentArn) {
+          const primary = (service.deployments ?? []).find((d) => d.status === 'PRIMARY');
+          return this.rolloutFailure(
+            `deployment ${request.deploymentId} was replaced by service deployment ${serviceDeploymentId(replacing)}${primary ? ` (${primary.id}, ${primary.taskDefinition ?? 'unknown task definition'})` : ''}, started by someone else`,
+            'superseded',
+          );
+        }
+        const ours = (service.deployments ?? []).find((d) => d.id === request.deploymentId);
+        return this.rolloutFailure(
+          ours?.rolloutState === 'FAILED' && ours.rolloutStateReason
+            ? ours.rolloutStateReason
+            : `service deployment ${id} ${phase.status}: ${phase.reason}`,
+          'failed',
+        );
+      }
+    }
   }
 
   private rolloutOutcome(service: Service): WatchOutcome | undefined {

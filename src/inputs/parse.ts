@@ -12,6 +12,7 @@ import {
   parseVars,
   parseVersion,
 } from './atlas-options';
+import { parseEnvironment, parseGithubToken } from './github-inputs';
 import { migrateArgsConflicts, setsBooleanFlag, type TypedInput } from './migrate-args';
 import type {
   BaseImageSource,
@@ -49,10 +50,13 @@ export const INPUT_NAMES = [
   'wait-timeout-minutes',
   'poll-interval-seconds',
   'rollback-on-failure',
+  'deregister-revisions',
   'force-new-deployment',
   'images',
   'mode',
   'dry-run',
+  'github-token',
+  'environment',
 ] as const;
 
 export type InputName = (typeof INPUT_NAMES)[number];
@@ -152,17 +156,32 @@ function parseCluster(raw: RawInputs, c: Collector): string {
   return value;
 }
 
-function parseService(raw: RawInputs, c: Collector): string | undefined {
+/** One service, or several that share the database: one name or ARN per line. */
+function parseServices(raw: RawInputs, c: Collector): string[] {
   const value = raw.service;
-  if (!value) return undefined;
-  if (!NAME_RE.test(value) && !SERVICE_ARN_RE.test(value)) {
-    return c.fail(
-      'service',
-      `${shown(value)} is neither a service name nor a service ARN`,
-      'use the service name (letters, digits, - and _) or its ARN',
-    );
+  if (!value) return [];
+  const names = value
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+  const services: string[] = [];
+  for (const name of names) {
+    if (!NAME_RE.test(name) && !SERVICE_ARN_RE.test(name)) {
+      c.fail(
+        'service',
+        `${shown(name)} is neither a service name nor a service ARN`,
+        'use the service name (letters, digits, - and _) or its ARN, one per line for several services',
+      );
+      continue;
+    }
+    const short = name.slice(name.lastIndexOf('/') + 1);
+    if (services.some((s) => s.slice(s.lastIndexOf('/') + 1) === short)) {
+      c.fail('service', `names ${shown(short)} twice`, 'list each service once');
+      continue;
+    }
+    services.push(name);
   }
-  return value;
+  return services;
 }
 
 function parseTaskDefinition(
@@ -528,7 +547,7 @@ export function parseInputs(raw: RawInputs, ctx: ParseContext): Settings {
   const dryRun = parseBoolean(raw, 'dry-run', false, c);
   const containerName = parseName(raw, 'container-name', DEFAULTS.containerName, c);
   const taskDefinition = parseTaskDefinition(raw, ctx, c);
-  const service = parseService(raw, c);
+  const services = parseServices(raw, c);
   const imageRepository = parseImageRepository(raw, c);
   const imageTag = raw['image-tag'] || undefined;
   if (imageTag !== undefined && !TAG_RE.test(imageTag)) {
@@ -553,7 +572,8 @@ export function parseInputs(raw: RawInputs, ctx: ParseContext): Settings {
 
   const settings = {
     cluster: parseCluster(raw, c),
-    service,
+    service: services[0],
+    services,
     taskDefinition: taskDefinition ?? { kind: 'service' as const },
     workspace: ctx.workspace,
     migrationsDir: migrationsDir ?? '',
@@ -582,10 +602,13 @@ export function parseInputs(raw: RawInputs, ctx: ParseContext): Settings {
     waitTimeoutMinutes: parseWaitTimeout(raw, c),
     pollIntervalSeconds: parsePollInterval(raw, c),
     rollbackOnFailure: parseBoolean(raw, 'rollback-on-failure', true, c),
+    deregisterRevisions: parseBoolean(raw, 'deregister-revisions', false, c),
     forceNewDeployment: parseBoolean(raw, 'force-new-deployment', false, c),
     images: parseImages(raw, containerName, c),
     mode: parseMode(raw, c),
     dryRun,
+    githubToken: parseGithubToken(raw),
+    environment: parseEnvironment(raw, c),
   } satisfies Settings;
 
   checkCombinations(raw, settings, c);
@@ -604,6 +627,14 @@ function checkCombinations(raw: RawInputs, s: Settings, c: Collector): void {
       s.dryRun
         ? "set 'service', or give 'task-definition' as a JSON file for an offline dry run"
         : 'set the ECS service to deploy',
+    );
+  }
+  if (s.services.length > 1 && s.taskDefinition.kind !== 'service' && !s.dryRun) {
+    // Each service is patched from its own revision: one file or family cannot be all of theirs.
+    c.fail(
+      'task-definition',
+      `${shown(raw['task-definition'] ?? '')} is given for ${s.services.length} services`,
+      'leave task-definition unset with several services (each is patched from the revision it runs), or deploy them in separate steps',
     );
   }
   if (!raw['image-repository'] && !s.dryRun) {

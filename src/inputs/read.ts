@@ -11,6 +11,9 @@ export function readInputs(env: NodeJS.ProcessEnv = process.env): Settings {
   // so that nothing printed later can show it.
   const token = raw['atlas-token-secret'];
   if (token && looksLikeAtlasToken(token)) core.setSecret(token);
+  // The GitHub token is masked before anything (a validation error included) can print it.
+  const githubToken = raw['github-token'];
+  if (githubToken) core.setSecret(githubToken);
   return parseInputs(raw as RawInputs, {
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
     isFile: (absolutePath) => {

@@ -38,7 +38,10 @@ export interface ContainerImageOverride {
 
 export interface Settings {
   readonly cluster: string;
+  /** The first of `services`: the one service of most steps. */
   readonly service?: string;
+  /** Every service to deploy, in the order given (one per line); they share the database. */
+  readonly services: readonly string[];
   readonly taskDefinition: TaskDefinitionSource;
   /** Absolute path of the GitHub workspace (repository root); project paths are relative to it. */
   readonly workspace: string;
@@ -77,8 +80,17 @@ export interface Settings {
   /** Seconds between two polls of the rollout. */
   readonly pollIntervalSeconds: number;
   readonly rollbackOnFailure: boolean;
+  /**
+   * Deregister the revisions a run leaves behind: a rolled-back service revision it registered, and
+   * (run-task, plan) `<family>-migrate` revisions beyond the newest few.
+   */
+  readonly deregisterRevisions: boolean;
   readonly forceNewDeployment: boolean;
   readonly images: readonly ContainerImageOverride[];
   readonly mode: Mode;
   readonly dryRun: boolean;
+  /** Token for the GitHub deployment record (masked when read); absent: nothing is recorded. */
+  readonly githubToken?: string;
+  /** The GitHub environment the deploy is recorded under; absent: nothing is recorded. */
+  readonly environment?: string;
 }

@@ -12,4 +12,4 @@ export const MODES: Readonly<Record<Mode, DeployMode>> = {
 };
 
 export { planRevisions, renderCurrent, type Revisions } from './revisions';
-export type { ModeContext, ModeDeps, ModeResult } from './types';
+export type { ModeContext, ModeDeps, ModeResult, ServiceTarget } from './types';

@@ -14,7 +14,7 @@ export async function migrateOnce(
   deps: ModeDeps,
   what = 'Run the migration task',
 ): Promise<MigrationTaskOutcome> {
-  const registered = await registerTaskDefinition(deps.ecs, migrationTask);
+  const registered = await registerTaskDefinition(deps.ecs, migrationTask, deps.io);
   deps.io.info(`Registered the migration task definition ${registered.taskDefinitionArn}`);
   return deps.io.group(what, () =>
     runMigrationTask(

@@ -2,6 +2,7 @@
 // secrets and roles: what a deploy would apply, from inside the VPC the database is in. Registers
 // the migration-only task definition and nothing else; the service is never updated. The step
 // fails only when the dry run did (Atlas's error), whatever is pending.
+import { migrationLeftBehind } from '../deploy/left-behind';
 import { migrationSectionFacts, withHint } from '../report/migration-facts';
 import { migrationOutputs } from '../report/migration-outputs';
 import { renderPlanSummary } from '../report/render-plan-summary';
@@ -42,6 +43,7 @@ export const planMode: DeployMode = {
         ...(facts ? { migration: facts } : {}),
       }),
       ...(failed ? { error: withHint(new Error(outcome.message), facts) } : {}),
+      leftBehind: migrationLeftBehind(revisions.migrationTask!.family, outcome.taskDefinitionArn),
     };
   },
 };

@@ -1,17 +1,36 @@
 // Mode sidecar (the seed's pattern): the migration container runs in every task of the service's
 // new revision, before the app containers; the report that counts is the applying task's.
 import { deploymentLinks } from '../deploy/console-links';
+import { rolledBackLeftBehind } from '../deploy/left-behind';
 import { deploymentOutputs, runDeployment, type DeploymentReport } from '../deploy/run-deployment';
 import { migrationSectionFacts, withHint } from '../report/migration-facts';
 import { migrationOutputs } from '../report/migration-outputs';
 import { renderDeploySummary } from '../report/render-deploy-summary';
 import type { MigrationSectionFacts } from '../report/render-migration';
 import { unchangedRevision } from './revisions';
+import { deployServices } from './several-services';
 import type { DeployMode, ModeContext, ModeResult } from './types';
 
 export const sidecarMode: DeployMode = {
   async run(context: ModeContext): Promise<ModeResult> {
     const { settings, preflight, revisions } = context;
+    if (context.services.length > 1) {
+      // Each service's own revision, patched and registered; each runs the migration container.
+      return deployServices(context, (target) => {
+        const existing = unchangedRevision(
+          settings,
+          target.described,
+          target.rendered,
+          target.revisions,
+        );
+        return {
+          settings,
+          preflight: target.preflight,
+          taskDefinition: target.revisions.service!,
+          ...(existing ? { existing } : {}),
+        };
+      });
+    }
     const existing = unchangedRevision(settings, context.described, context.rendered, revisions);
     const report = await runDeployment(
       {
@@ -27,6 +46,8 @@ export const sidecarMode: DeployMode = {
       outputs: { ...deploymentOutputs(report), ...migrationOutputs(report.migration, 'apply') },
       summary: deploySummary(context, report, migration),
       ...(report.error ? { error: withHint(report.error, migration) } : {}),
+      deployment: report,
+      leftBehind: rolledBackLeftBehind(report, !existing),
     };
   },
 };
@@ -59,6 +80,7 @@ export function deploySummary(
     links: links(context, report),
     command: migrationCommandOf(context),
     ...(migration ? { migration } : {}),
+    githubDeployment: context.deps.githubDeployment?.(),
   });
 }
 

@@ -4,12 +4,12 @@
 import { parseAtlasReports } from '../atlas/report';
 import { fence } from './render-summary';
 
-export function logTailDetails(tail: readonly string[]): string[] {
+export function logTailDetails(tail: readonly string[], title = 'Log tail'): string[] {
   const shown = tail.map((line) =>
     parseAtlasReports([line]).length > 0 ? "(Atlas's JSON report: shown above)" : line,
   );
   return [
-    '<details><summary>Log tail</summary>',
+    `<details><summary>${title}</summary>`,
     '',
     fence(shown.join('\n'), 'text'),
     '',

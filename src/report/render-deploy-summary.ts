@@ -1,7 +1,10 @@
 // Markdown for the job summary of a real run: the migration's result first, then what was shipped
 // and where to look. Pure: data in, text out.
 import type { DeploymentLinks } from '../deploy/console-links';
+import { describeRollback } from '../deploy/rollback-words';
 import type { DeploymentReport } from '../deploy/run-deployment';
+import type { AppFailure } from '../deploy/watch';
+import { taskIdOf } from '../deploy/log-stream';
 import type { MigrationTaskFailure, MigrationTaskTimeout } from '../deploy/run-task';
 import { atlasCommandLine, tableCell } from './command-line';
 import { logTailDetails } from './log-tail';
@@ -15,6 +18,14 @@ export interface PushFacts {
   readonly existing: number;
   readonly bytesUploaded: number;
   readonly tags: readonly string[];
+}
+
+/** The GitHub deployment that records the deploy. */
+export interface GitHubDeploymentFacts {
+  readonly id: number;
+  readonly environment: string;
+  /** The environment's page among the repository's Deployments. */
+  readonly url?: string;
 }
 
 export interface DeployFacts {
@@ -31,6 +42,8 @@ export interface DeployFacts {
   readonly migration?: MigrationSectionFacts;
   /** The migration container's command (Atlas's arguments). */
   readonly command?: readonly string[];
+  /** Absent when none was recorded. */
+  readonly githubDeployment?: GitHubDeploymentFacts;
 }
 
 const HEADLINES = {
@@ -65,7 +78,15 @@ export function renderDeploySummary(facts: DeployFacts): string {
       lines.push(`The log could not be read: ${outcome.logProblem}`, '');
     }
   } else if (report.error) {
-    lines.push(errorText(report.error.message), '');
+    // The rollback gets its own line below: the message's copy of it would say it twice.
+    const rollbackWords = report.rollback
+      ? describeRollback(report.rollback, report.deployed.previousTaskDefinitionArn)
+      : undefined;
+    const message = rollbackWords
+      ? report.error.message.replace(`\n${rollbackWords}`, '')
+      : report.error.message;
+    lines.push(errorText(message), '');
+    if (outcome?.appFailure) lines.push(...appFailureLines(outcome.appFailure));
     if (facts.migration && facts.migration.targets.length > 0) {
       lines.push('The migration itself succeeded:', '', ...renderMigrationSection(facts.migration));
     }
@@ -73,12 +94,8 @@ export function renderDeploySummary(facts: DeployFacts): string {
     lines.push(...renderMigrationSection(facts.migration));
   }
   if (report.rollback) {
-    lines.push(
-      report.rollback.rolledBack
-        ? `↩️ Rolled back to \`${report.rollback.taskDefinitionArn}\`.`
-        : `⚠️ The rollback failed: ${report.rollback.error}`,
-      '',
-    );
+    const words = describeRollback(report.rollback, report.deployed.previousTaskDefinitionArn);
+    lines.push(`${report.rollback.rolledBack ? '↩️' : '⚠️'} ${codeArns(words)}`, '');
   } else if (report.replacedBy) {
     lines.push(
       `⚠️ Not rolled back: deployment \`${report.replacedBy.id}\` (\`${report.replacedBy.taskDefinitionArn ?? 'unknown task definition'}\`), started by someone else, had replaced this one; rolling back would have undone it.`,
@@ -103,6 +120,12 @@ export function renderDeploySummary(facts: DeployFacts): string {
   lines.push(`| Task definition | \`${report.deployed.taskDefinitionArn}\` |`);
   lines.push(`| Previous | \`${report.deployed.previousTaskDefinitionArn}\` |`);
   lines.push(`| Deployment | \`${report.deployed.deploymentId}\` |`);
+  const recorded = facts.githubDeployment;
+  if (recorded) {
+    lines.push(
+      `| GitHub deployment | ${link(String(recorded.id), recorded.url) ?? recorded.id} in \`${tableCell(recorded.environment)}\` |`,
+    );
+  }
   const links = [
     link('service', facts.links.service),
     link('task definition', facts.links.taskDefinition),
@@ -149,6 +172,30 @@ export function renderMigrationTaskFailure(facts: MigrationTaskFailureFacts): st
   lines.push(`| Migration task definition | \`${outcome.taskDefinitionArn}\` |`);
   lines.push('');
   return lines.join('\n');
+}
+
+/** The app container that failed after a good migration: its exit, ECS's reason, its log. */
+function appFailureLines(app: AppFailure): string[] {
+  const how =
+    app.exitCode !== undefined
+      ? `exited with code ${app.exitCode}${app.reason ? ` (${app.reason})` : ''}`
+      : app.kind === 'elb-health-check' || app.kind === 'container-health-check'
+        ? 'failed its health checks'
+        : `stopped${app.reason ? ` (${app.reason})` : ''}`;
+  const lines = [
+    `The migration succeeded; then the app container \`${app.container}\` ${how} in task \`${taskIdOf(app.taskArn)}\`.`,
+  ];
+  if (app.stoppedReason) lines.push(`ECS: ${app.stoppedReason}`);
+  lines.push('');
+  if (app.logTail.length > 0)
+    lines.push(...logTailDetails(app.logTail, `Log tail of ${app.container}`));
+  else if (app.logProblem) lines.push(`Its log could not be read: ${app.logProblem}`, '');
+  return lines;
+}
+
+/** ARNs set in code spans, so they read as names (and break only where GitHub breaks code). */
+function codeArns(text: string): string {
+  return text.replace(/\barn:aws[\w-]*:[^\s()]+?(?=[.,;]?(?:\s|\)|$))/g, (arn) => `\`${arn}\``);
 }
 
 /** The first line of a multi-line message: its headline. */

@@ -1,5 +1,6 @@
-// An in-memory ECS that behaves like the real one where the action depends on it: read-only fields
-// are refused by RegisterTaskDefinition, revisions are numbered per family, UpdateService creates a
+// An in-memory ECS that behaves like the real one where the action depends on it: RegisterTaskDefinition
+// keeps every field it knows and refuses others (read-only ones included; see ecs-fields.ts for what
+// it knows beyond the SDK), revisions are numbered per family, UpdateService creates a
 // PRIMARY deployment (id `ecs-svc/<digits>`) and demotes the old one to ACTIVE, a CODE_DEPLOY
 // service refuses a new task definition, stopped tasks stay listable by startedBy, and a scenario
 // decides, poll after poll, what the new deployment's tasks do.
@@ -21,7 +22,20 @@ import {
 } from './protocol';
 import { ImageProjects } from '../fake-atlas';
 import type { FakeLogs } from './services';
+import {
+  deploymentConfigurationJson,
+  newServiceDeployment,
+  serviceDeploymentJson,
+  STOPPABLE,
+  trafficStages,
+  type FakeServiceDeployment,
+  type FakeStrategy,
+  type ServiceDeploymentApiMode,
+} from './service-deployments';
 import { FakeStandaloneTasks } from './standalone';
+import { registerableBody, registeredTaskSize, type ShapeMember } from './ecs-fields';
+
+export type { FakeStrategy, ServiceDeploymentApiMode } from './service-deployments';
 
 export interface FakeTaskDefinition {
   readonly arn: string;
@@ -51,6 +65,8 @@ export interface FakeDeployment {
   scenario: Scenario | undefined;
   /** The task definition the service ran before this deployment. */
   previousTaskDefinition: string;
+  /** Its service deployment (ECS's deployment API). */
+  readonly sd: FakeServiceDeployment;
 }
 
 export interface FakeContainer {
@@ -97,6 +113,12 @@ export interface FakeService {
   circuitBreaker: { enable: boolean; rollback: boolean };
   /** Given to the next deployments UpdateService creates, one each, in order. */
   nextScenarios: Scenario[];
+  strategy: FakeStrategy;
+  alarms: { alarmNames: string[]; rollback: boolean } | undefined;
+  /** The service deployment UpdateService last started (Service.currentServiceDeployment). */
+  currentServiceDeployment: string | undefined;
+  /** ECS's own rollback (StopServiceDeployment) ends ROLLBACK_FAILED. */
+  rollbackFails: boolean;
 }
 
 /** How a stopped task's containers ended. */
@@ -126,6 +148,8 @@ export interface ScenarioContext {
   complete(): void;
   /** rolloutState FAILED; with rollback, a new PRIMARY deployment of the previous revision. */
   fail(reason: string, options: { rollback: boolean }): void;
+  /** CloudWatch alarms of the service go into ALARM: ECS rolls back when alarms say so. */
+  alarm(names: readonly string[]): void;
   event(message: string): void;
   /** Project files read back from the images of registered task definitions (fake Atlas). */
   readonly images?: ImageProjects;
@@ -138,27 +162,6 @@ export type Scenario = ((ctx: ScenarioContext) => void) & {
   readonly readsImages?: boolean;
 };
 
-const REGISTER_KEYS = new Set([
-  'family',
-  'taskRoleArn',
-  'executionRoleArn',
-  'networkMode',
-  'containerDefinitions',
-  'volumes',
-  'placementConstraints',
-  'requiresCompatibilities',
-  'cpu',
-  'memory',
-  'tags',
-  'pidMode',
-  'ipcMode',
-  'proxyConfiguration',
-  'inferenceAccelerators',
-  'ephemeralStorage',
-  'runtimePlatform',
-  'enableFaultInjection',
-]);
-
 export interface AddServiceOptions {
   cluster?: string;
   name: string;
@@ -169,6 +172,9 @@ export interface AddServiceOptions {
   deploymentController?: FakeService['deploymentController'];
   circuitBreaker?: { enable: boolean; rollback: boolean };
   networkConfiguration?: JsonBody;
+  /** deploymentConfiguration.strategy and its bake times. Default ROLLING. */
+  strategy?: FakeStrategy;
+  alarms?: { alarmNames: string[]; rollback: boolean };
 }
 
 export class FakeEcs {
@@ -181,6 +187,10 @@ export class FakeEcs {
   private deploymentCounter = 0;
   private taskCounter = 0;
   private eventCounter = 0;
+  /** How the service-deployment API answers (older regions and emulators lack it). */
+  serviceDeploymentApi: ServiceDeploymentApiMode = 'available';
+  /** A policy that allows reading service deployments but not ecs:StopServiceDeployment. */
+  stopServiceDeploymentDenied = false;
   /** Tasks started by RunTask, and what they do. */
   readonly standalone: FakeStandaloneTasks;
   /** Project files of the images task definitions name, for scenarios that play Atlas. */
@@ -245,11 +255,17 @@ export class FakeEcs {
       launchType: 'FARGATE',
       circuitBreaker: options.circuitBreaker ?? { enable: true, rollback: true },
       nextScenarios: [],
+      strategy: options.strategy ?? { name: 'ROLLING' },
+      alarms: options.alarms,
+      currentServiceDeployment: undefined,
+      rollbackFails: false,
     };
     const initial = this.newDeployment(service, td.arn, td.arn);
     initial.rolloutState = 'COMPLETED';
     initial.rolloutStateReason = `ECS deployment ${initial.id} completed.`;
     initial.runningCount = desiredCount;
+    initial.sd.status = 'SUCCESSFUL';
+    service.currentServiceDeployment = initial.sd.arn;
     service.deployments.push(initial);
     this.addEvent(service, `(service ${service.name}) has reached a steady state.`);
     this.services.push(service);
@@ -316,6 +332,27 @@ export class FakeEcs {
         return this.describeTasks(body);
       case 'RunTask':
         return this.standalone.runTask(body);
+      case 'ListServiceDeployments':
+        this.serviceDeploymentApiAnswers(operation);
+        return this.listServiceDeployments(body);
+      case 'DescribeServiceDeployments':
+        this.serviceDeploymentApiAnswers(operation);
+        return this.describeServiceDeployments(body);
+      case 'StopServiceDeployment':
+        this.serviceDeploymentApiAnswers(operation);
+        if (this.stopServiceDeploymentDenied) {
+          this.serviceDeploymentApi = 'access-denied';
+          try {
+            this.serviceDeploymentApiAnswers(operation);
+          } finally {
+            this.serviceDeploymentApi = 'available';
+          }
+        }
+        return this.stopServiceDeployment(body);
+      case 'ListTaskDefinitions':
+        return this.listTaskDefinitions(body);
+      case 'DeregisterTaskDefinition':
+        return this.deregisterTaskDefinition(body);
       default:
         throw new AwsFault('UnknownOperationException', `fake ECS does not implement ${operation}`);
     }
@@ -374,8 +411,32 @@ export class FakeEcs {
     // Oldest first: a replaced deployment's tasks were launched before the PRIMARY one's.
     for (const deployment of playing.reverse()) {
       deployment.polls++;
+      const sd = deployment.sd;
+      if (sd.status === 'PENDING') {
+        sd.status = 'IN_PROGRESS';
+        sd.startedAt = this.clock.now();
+        if (service.strategy.name !== 'ROLLING') sd.lifecycleStage = 'SCALE_UP';
+      } else if (sd.stages && sd.status === 'IN_PROGRESS') {
+        this.nextStage(service, deployment);
+        if (deployment.rolloutState !== 'IN_PROGRESS') continue;
+      }
       deployment.scenario!(this.context(service, deployment));
     }
+  }
+
+  /** Blue/green, linear, canary: one lifecycle stage per poll once the tasks are up. */
+  private nextStage(service: FakeService, deployment: FakeDeployment): void {
+    const sd = deployment.sd;
+    const next = sd.stages!.shift();
+    if (!next) {
+      this.finishComplete(service, deployment);
+      return;
+    }
+    sd.lifecycleStage = next.stage;
+    sd.updatedAt = this.clock.now();
+    if (next.productionWeight !== undefined) sd.productionWeight = next.productionWeight;
+    if (next.testWeight !== undefined) sd.testWeight = next.testWeight;
+    else delete sd.testWeight;
   }
 
   private context(service: FakeService, deployment: FakeDeployment): ScenarioContext {
@@ -411,6 +472,7 @@ export class FakeEcs {
       },
       complete: () => this.complete(service, deployment),
       fail: (reason, options) => this.fail(service, deployment, reason, options.rollback),
+      alarm: (names) => this.alarm(service, deployment, names),
       event: (message) => this.addEvent(service, message),
       images: this.images,
     };
@@ -481,7 +543,21 @@ export class FakeEcs {
     );
   }
 
+  /** Rolling: done now. Other strategies: their traffic stages first, one per poll. */
   private complete(service: FakeService, deployment: FakeDeployment): void {
+    if (service.strategy.name === 'ROLLING') {
+      this.finishComplete(service, deployment);
+      return;
+    }
+    if (deployment.sd.stages) return;
+    deployment.sd.stages = trafficStages(service.strategy);
+    this.nextStage(service, deployment);
+  }
+
+  private finishComplete(service: FakeService, deployment: FakeDeployment): void {
+    deployment.sd.status = 'SUCCESSFUL';
+    deployment.sd.finishedAt = this.clock.now();
+    deployment.sd.updatedAt = this.clock.now();
     // The scheduler drains what the deployments it replaces still run.
     for (const old of service.deployments) {
       if (old === deployment) continue;
@@ -517,6 +593,27 @@ export class FakeEcs {
     deployment.rolloutState = 'FAILED';
     deployment.rolloutStateReason = `ECS deployment circuit breaker: ${reason}`;
     deployment.updatedAt = this.clock.now();
+    const sd = deployment.sd;
+    sd.breaker.status = 'TRIGGERED';
+    sd.breaker.failureCount = Math.max(deployment.failedTasks, sd.breaker.threshold);
+    sd.updatedAt = this.clock.now();
+    if (rollback) {
+      sd.status = 'ROLLBACK_IN_PROGRESS';
+      sd.rollback = {
+        reason:
+          'Service deployment rolled back because the circuit breaker threshold was exceeded.',
+        startedAt: this.clock.now(),
+        serviceRevisionArn: sd.sourceRevisionArn,
+      };
+      sd.onNextRead = () => {
+        sd.status = 'ROLLBACK_SUCCESSFUL';
+        sd.finishedAt = this.clock.now();
+      };
+    } else {
+      sd.status = 'STOPPED';
+      sd.statusReason = `Service deployment stopped because the circuit breaker threshold was exceeded: ${reason}`;
+      sd.finishedAt = this.clock.now();
+    }
     this.addEvent(
       service,
       `(service ${service.name}) (deployment ${deployment.id}) deployment failed: ${reason}`,
@@ -537,6 +634,207 @@ export class FakeEcs {
     );
   }
 
+  private alarm(service: FakeService, deployment: FakeDeployment, names: readonly string[]): void {
+    const sd = deployment.sd;
+    sd.alarms = {
+      status: 'TRIGGERED',
+      alarmNames: service.alarms?.alarmNames ?? [...names],
+      triggeredAlarmNames: [...names],
+    };
+    this.addEvent(
+      service,
+      `(service ${service.name}) (deployment ${deployment.id}) CloudWatch alarm(s) ${names.join(', ')} in ALARM.`,
+    );
+    if (!service.alarms?.rollback) return;
+    sd.status = 'ROLLBACK_IN_PROGRESS';
+    sd.rollback = {
+      reason: `Service deployment rolled back because CloudWatch alarm(s) ${names.join(', ')} went into ALARM.`,
+      startedAt: this.clock.now(),
+      serviceRevisionArn: sd.sourceRevisionArn,
+    };
+    this.rollBackTo(service, deployment);
+    sd.onNextRead = () => {
+      sd.status = 'ROLLBACK_SUCCESSFUL';
+      sd.finishedAt = this.clock.now();
+    };
+  }
+
+  /** ECS's own rollback: the previous revision PRIMARY again, this deployment's tasks drained. */
+  private rollBackTo(service: FakeService, deployment: FakeDeployment): void {
+    deployment.rolloutState = 'FAILED';
+    deployment.status = 'ACTIVE';
+    const back = this.newDeployment(
+      service,
+      deployment.previousTaskDefinition,
+      deployment.taskDefinition,
+    );
+    back.sd.status = 'SUCCESSFUL';
+    service.deployments.unshift(back);
+    service.taskDefinition = deployment.previousTaskDefinition;
+    this.finishComplete(service, back);
+  }
+
+  private serviceDeploymentApiAnswers(operation: string): void {
+    if (this.serviceDeploymentApi === 'access-denied') {
+      throw new AwsFault(
+        'AccessDeniedException',
+        `User: arn:aws:sts::${ACCOUNT_ID}:assumed-role/deploy/github is not authorized to perform: ecs:${operation} because no identity-based policy allows the ecs:${operation} action`,
+      );
+    }
+    if (this.serviceDeploymentApi === 'absent') {
+      throw new AwsFault('UnknownOperationException', `fake ECS does not implement ${operation}`);
+    }
+  }
+
+  private findServiceDeployment(
+    arn: string,
+  ): { service: FakeService; deployment: FakeDeployment } | undefined {
+    for (const service of this.services) {
+      const deployment = this.deploymentHistory.find(
+        (d) => d.sd.arn === arn && d.sd.arn.includes(`/${service.clusterName}/${service.name}/`),
+      );
+      if (deployment) return { service, deployment };
+    }
+    return undefined;
+  }
+
+  private listServiceDeployments(body: JsonBody): JsonBody {
+    const cluster = this.clusterOf(body);
+    const service = this.findService(cluster.name, str(body, 'service') ?? '');
+    if (!service) throw new AwsFault('ServiceNotFoundException', 'Service not found.');
+    const statuses = Array.isArray(body.status) ? (body.status as string[]) : undefined;
+    const createdAt = body.createdAt as { after?: number; before?: number } | undefined;
+    const ofService = this.deploymentHistory.filter((d) =>
+      d.sd.arn.includes(`/${service.clusterName}/${service.name}/`),
+    );
+    const listed = ofService
+      .filter((d) => !statuses || statuses.includes(d.sd.status))
+      .filter((d) => createdAt?.after === undefined || d.sd.createdAt >= createdAt.after)
+      .filter((d) => createdAt?.before === undefined || d.sd.createdAt <= createdAt.before)
+      .reverse();
+    return {
+      serviceDeployments: listed.map((d) => ({
+        serviceDeploymentArn: d.sd.arn,
+        serviceArn: service.arn,
+        clusterArn: service.clusterArn,
+        createdAt: d.sd.createdAt,
+        ...(d.sd.startedAt !== undefined ? { startedAt: d.sd.startedAt } : {}),
+        ...(d.sd.finishedAt !== undefined ? { finishedAt: d.sd.finishedAt } : {}),
+        targetServiceRevisionArn: d.sd.targetRevisionArn,
+        status: d.sd.status,
+        ...(d.sd.statusReason ? { statusReason: d.sd.statusReason } : {}),
+      })),
+    };
+  }
+
+  private describeServiceDeployments(body: JsonBody): JsonBody {
+    const arns = Array.isArray(body.serviceDeploymentArns)
+      ? (body.serviceDeploymentArns as string[])
+      : [];
+    if (arns.length === 0 || arns.length > 20) {
+      throw new AwsFault(
+        'InvalidParameterException',
+        'serviceDeploymentArns must hold 1 to 20 ARNs.',
+      );
+    }
+    const serviceDeployments: JsonBody[] = [];
+    const failures: JsonBody[] = [];
+    for (const arn of arns) {
+      const found = this.findServiceDeployment(arn);
+      if (!found) {
+        failures.push({ arn, reason: 'MISSING' });
+        continue;
+      }
+      const { service, deployment } = found;
+      const sd = deployment.sd;
+      sd.reads++;
+      const tasks = this.tasks.filter((t) => t.startedBy === deployment.id);
+      const sourceRunning = this.tasks.filter(
+        (t) =>
+          t.taskDefinitionArn === deployment.previousTaskDefinition &&
+          t.startedBy !== deployment.id &&
+          t.lastStatus !== 'STOPPED',
+      ).length;
+      serviceDeployments.push(
+        serviceDeploymentJson(sd, {
+          serviceArn: service.arn,
+          clusterArn: service.clusterArn,
+          requested: deployment.desiredCount,
+          running: tasks.filter((t) => t.lastStatus === 'RUNNING').length,
+          pending: tasks.filter((t) => t.lastStatus === 'PENDING').length,
+          sourceRunning,
+          configuration: deploymentConfigurationJson(
+            service.strategy,
+            service.circuitBreaker,
+            service.alarms,
+          ),
+        }),
+      );
+      // A rollback moves on one status per read.
+      const move = sd.onNextRead;
+      delete sd.onNextRead;
+      move?.();
+    }
+    return { serviceDeployments, failures };
+  }
+
+  private stopServiceDeployment(body: JsonBody): JsonBody {
+    const arn = str(body, 'serviceDeploymentArn') ?? '';
+    const stopType = str(body, 'stopType') ?? 'ROLLBACK';
+    if (stopType !== 'ROLLBACK') {
+      throw new AwsFault(
+        'InvalidParameterException',
+        'The valid values for stopType are ROLLBACK.',
+      );
+    }
+    const found = this.findServiceDeployment(arn);
+    if (!found)
+      throw new AwsFault(
+        'ServiceDeploymentNotFoundException',
+        'The service deployment does not exist.',
+      );
+    const { service, deployment } = found;
+    const sd = deployment.sd;
+    if (service.status !== 'ACTIVE') {
+      throw new AwsFault('ServiceNotActiveException', 'Service was not ACTIVE.');
+    }
+    if (!STOPPABLE.has(sd.status)) {
+      throw new AwsFault(
+        'ConflictException',
+        `The service deployment is ${sd.status} and cannot be stopped.`,
+      );
+    }
+    if (sd.status === 'PENDING' || sd.status === 'IN_PROGRESS') {
+      sd.status = 'ROLLBACK_REQUESTED';
+      sd.updatedAt = this.clock.now();
+      sd.rollback = {
+        reason: 'Service deployment rolled back because of a StopServiceDeployment request.',
+        startedAt: this.clock.now(),
+        serviceRevisionArn: sd.sourceRevisionArn,
+      };
+      delete sd.stages;
+      sd.onNextRead = () => {
+        sd.status = 'ROLLBACK_IN_PROGRESS';
+        sd.onNextRead = () => {
+          if (service.rollbackFails) {
+            sd.status = 'ROLLBACK_FAILED';
+            sd.statusReason =
+              'Service deployment rollback failed: the previous service revision could not be started.';
+          } else {
+            sd.status = 'ROLLBACK_SUCCESSFUL';
+            this.rollBackTo(service, deployment);
+          }
+          sd.finishedAt = this.clock.now();
+        };
+      };
+      this.addEvent(
+        service,
+        `(service ${service.name}) (deployment ${deployment.id}) rolling back: StopServiceDeployment requested.`,
+      );
+    }
+    return { serviceDeploymentArn: sd.arn };
+  }
+
   private describeTaskDefinition(body: JsonBody): JsonBody {
     const id = str(body, 'taskDefinition');
     const td = id ? this.findTaskDefinition(id) : undefined;
@@ -549,13 +847,21 @@ export class FakeEcs {
   }
 
   private registerTaskDefinition(body: JsonBody): JsonBody {
-    for (const key of Object.keys(body)) {
-      if (!REGISTER_KEYS.has(key)) {
-        throw new AwsFault('ClientException', `Unexpected key '${key}' found in params`);
-      }
-    }
-    const td = this.register(body, body.tags as JsonBody[] | undefined);
+    // Fields it knows are kept, others refused; those a test made it ignore are dropped silently.
+    const kept = registerableBody(body, this.silentlyDropped);
+    const td = this.register(kept, kept.tags as JsonBody[] | undefined);
     return { taskDefinition: this.taskDefinitionJson(td), tags: td.tags ?? [] };
+  }
+
+  /**
+   * Members RegisterTaskDefinition accepts and then leaves out of the revision, as an ECS that
+   * ignores a member would: `Shape.member` of the SDK model or of FIELDS_BEYOND_SDK.
+   */
+  readonly silentlyDropped = new Set<ShapeMember>();
+
+  /** Makes RegisterTaskDefinition accept `Shape.member` and keep nothing of it. */
+  dropSilently(field: ShapeMember): void {
+    this.silentlyDropped.add(field);
   }
 
   private register(input: JsonBody, tags: JsonBody[] | undefined): FakeTaskDefinition {
@@ -606,6 +912,9 @@ export class FakeEcs {
     const revision = this.taskDefinitions.filter((t) => t.family === family).length + 1;
     const body = { ...input };
     delete body.tags;
+    for (const field of ['cpu', 'memory'] as const) {
+      if (body[field] !== undefined) body[field] = registeredTaskSize(field, body[field]);
+    }
     const td: FakeTaskDefinition = {
       arn: `arn:aws:ecs:${this.region}:${ACCOUNT_ID}:task-definition/${family}:${revision}`,
       family,
@@ -647,8 +956,17 @@ export class FakeEcs {
     const changes = (td && td.arn !== service.taskDefinition) || body.forceNewDeployment === true;
     if (changes) {
       const target = td?.arn ?? service.taskDefinition;
-      for (const d of service.deployments) if (d.status === 'PRIMARY') d.status = 'ACTIVE';
+      for (const d of service.deployments) {
+        if (d.status === 'PRIMARY') d.status = 'ACTIVE';
+        if (d.sd.status === 'PENDING' || d.sd.status === 'IN_PROGRESS') {
+          d.sd.status = 'STOPPED';
+          d.sd.statusReason =
+            'Service deployment stopped because a newer service deployment started.';
+          d.sd.finishedAt = this.clock.now();
+        }
+      }
       const deployment = this.newDeployment(service, target, service.taskDefinition);
+      service.currentServiceDeployment = deployment.sd.arn;
       deployment.scenario = service.nextScenarios.shift();
       service.deployments.unshift(deployment);
       service.taskDefinition = target;
@@ -678,6 +996,14 @@ export class FakeEcs {
       polls: 0,
       scenario: undefined,
       previousTaskDefinition,
+      sd: newServiceDeployment({
+        region: this.region,
+        cluster: service.clusterName,
+        service: service.name,
+        now,
+        counter: this.deploymentCounter,
+        ...(service.alarms ? { alarmNames: service.alarms.alarmNames } : {}),
+      }),
     };
     this.deploymentHistory.push(deployment);
     return deployment;
@@ -737,6 +1063,113 @@ export class FakeEcs {
     return { tasks, failures };
   }
 
+  /** When each revision DeregisterTaskDefinition made INACTIVE was deregistered. */
+  private readonly deregisteredAt = new Map<string, number>();
+
+  /**
+   * DeregisterTaskDefinition, as the API reference has it: `family:revision` or a full ARN (a
+   * bare family is refused: "You must specify a revision"); the revision turns INACTIVE and stays
+   * describable. The reference names no error for one that already is INACTIVE: it is answered
+   * as it is, its deregisteredAt unchanged.
+   */
+  private deregisterTaskDefinition(body: JsonBody): JsonBody {
+    const id = str(body, 'taskDefinition') ?? '';
+    const named = id.startsWith('arn:') ? id.slice(id.indexOf('/') + 1) : id;
+    if (!/^[A-Za-z0-9_-]{1,255}:\d+$/.test(named)) {
+      throw new AwsFault(
+        'ClientException',
+        'Invalid revision number. Specify the family and revision (family:revision) or the full ARN of the task definition.',
+      );
+    }
+    const td = this.findTaskDefinition(id);
+    if (!td) throw new AwsFault('ClientException', 'The specified task definition does not exist.');
+    if (td.status === 'ACTIVE') {
+      td.status = 'INACTIVE';
+      this.deregisteredAt.set(td.arn, this.clock.now());
+    }
+    return {
+      taskDefinition: {
+        ...this.taskDefinitionJson(td),
+        deregisteredAt: this.deregisteredAt.get(td.arn),
+      },
+    };
+  }
+
+  /**
+   * ListTaskDefinitions, as the API reference has it: familyPrefix is the full family name (an
+   * exact match, unlike ListTaskDefinitionFamilies), status ACTIVE by default (INACTIVE ones only
+   * while a task or service still references them), sort ASC by family then revision (DESC
+   * reverses both), maxResults 1 to 100 (100 without it), and a nextToken valid for the same query.
+   */
+  private listTaskDefinitions(body: JsonBody): JsonBody {
+    const family = str(body, 'familyPrefix');
+    const status = str(body, 'status') ?? 'ACTIVE';
+    const sort = str(body, 'sort') ?? 'ASC';
+    const maxResults = num(body, 'maxResults');
+    if (!['ACTIVE', 'INACTIVE', 'DELETE_IN_PROGRESS'].includes(status)) {
+      throw new AwsFault('InvalidParameterException', `Invalid status: ${status}.`);
+    }
+    if (sort !== 'ASC' && sort !== 'DESC') {
+      throw new AwsFault('InvalidParameterException', `Invalid sort: ${sort}.`);
+    }
+    if (
+      maxResults !== undefined &&
+      (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 100)
+    ) {
+      throw new AwsFault('InvalidParameterException', 'maxResults must be between 1 and 100.');
+    }
+    const query = JSON.stringify([family ?? null, status, sort]);
+    let offset = 0;
+    const token = str(body, 'nextToken');
+    if (token !== undefined) {
+      const decoded = this.decodeListToken(token);
+      if (!decoded || decoded.query !== query) {
+        throw new AwsFault(
+          'InvalidParameterException',
+          'The nextToken is not valid for this request.',
+        );
+      }
+      offset = decoded.offset;
+    }
+    const listed = this.taskDefinitions
+      .filter((td) => family === undefined || td.family === family)
+      .filter(
+        (td) => td.status === status && (status !== 'INACTIVE' || this.stillReferenced(td.arn)),
+      )
+      .sort((a, b) =>
+        a.family === b.family ? a.revision - b.revision : a.family < b.family ? -1 : 1,
+      );
+    if (sort === 'DESC') listed.reverse();
+    const end = offset + (maxResults ?? 100);
+    return {
+      taskDefinitionArns: listed.slice(offset, end).map((td) => td.arn),
+      ...(end < listed.length
+        ? { nextToken: Buffer.from(JSON.stringify({ query, offset: end })).toString('base64') }
+        : {}),
+    };
+  }
+
+  private decodeListToken(token: string): { query: string; offset: number } | undefined {
+    try {
+      const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as JsonBody;
+      const offset = num(parsed, 'offset');
+      const query = str(parsed, 'query');
+      return offset !== undefined && query !== undefined ? { query, offset } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** An INACTIVE revision a task that is not stopped, or a deployment of a service, still uses. */
+  private stillReferenced(arn: string): boolean {
+    return (
+      this.tasks.some((t) => t.taskDefinitionArn === arn && t.lastStatus !== 'STOPPED') ||
+      this.services.some(
+        (s) => s.taskDefinition === arn || s.deployments.some((d) => d.taskDefinition === arn),
+      )
+    );
+  }
+
   // -------------------------------------------------------------------------------------------
   // Helpers
 
@@ -788,11 +1221,14 @@ export class FakeEcs {
       pendingCount: pending,
       launchType: service.launchType,
       taskDefinition: service.taskDefinition,
-      deploymentConfiguration: {
-        deploymentCircuitBreaker: service.circuitBreaker,
-        maximumPercent: 200,
-        minimumHealthyPercent: 100,
-      },
+      deploymentConfiguration: deploymentConfigurationJson(
+        service.strategy,
+        service.circuitBreaker,
+        service.alarms,
+      ),
+      ...(service.currentServiceDeployment && this.serviceDeploymentApi !== 'absent'
+        ? { currentServiceDeployment: service.currentServiceDeployment }
+        : {}),
       deployments: service.deployments.map((d) => ({
         id: d.id,
         status: d.status,
@@ -804,8 +1240,10 @@ export class FakeEcs {
         createdAt: d.createdAt,
         updatedAt: d.updatedAt,
         launchType: service.launchType,
-        rolloutState: d.rolloutState,
-        rolloutStateReason: d.rolloutStateReason,
+        // ECS returns a rollout state only for rolling updates.
+        ...(service.strategy.name === 'ROLLING'
+          ? { rolloutState: d.rolloutState, rolloutStateReason: d.rolloutStateReason }
+          : {}),
       })),
       events: service.events,
       networkConfiguration: service.networkConfiguration,

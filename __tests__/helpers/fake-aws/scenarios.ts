@@ -36,6 +36,24 @@ export const ATLAS_SUCCESS_LOG: readonly string[] = [
 
 const CIRCUIT_BREAKER_REASON = 'tasks failed to start.';
 
+/** What the app prints when it starts against a schema it does not expect, then exits 1. */
+export const APP_CRASH_LOG: readonly string[] = [
+  'listening on :8080',
+  'panic: pq: column "nickname" does not exist',
+  'goroutine 1 [running]:',
+  'main.main()',
+  '\t/app/main.go:42 +0x1d',
+];
+
+/** Writes the app's crash log, when its container logs to CloudWatch. */
+function writeAppLog(ctx: ScenarioContext, task: FakeTask, app: string): void {
+  try {
+    ctx.writeLog(task, app, APP_CRASH_LOG);
+  } catch {
+    // An app container without awslogs leaves no log to read.
+  }
+}
+
 function appContainers(ctx: ScenarioContext, migration: string): string[] {
   return ctx.taskDefinition.body.containerDefinitions instanceof Array
     ? (ctx.taskDefinition.body.containerDefinitions as { name: string }[])
@@ -140,6 +158,7 @@ export function appCrash(
     if (ctx.poll >= crashAt && ctx.poll < rollbackAt) {
       const app = options.app ?? appContainers(ctx, migration)[0]!;
       for (const task of ctx.liveTasks()) {
+        writeAppLog(ctx, task, app);
         ctx.stopTask(task, {
           stopCode: 'EssentialContainerExited',
           stoppedReason: 'Essential container in task exited',
