@@ -598,6 +598,8 @@ class Watcher {
     try {
       this.serviceDeploymentArn ??= await this.findServiceDeployment(service);
       const arn = this.serviceDeploymentArn;
+      const ours = (service.deployments ?? []).find((d) => d.id === this.request.deploymentId);
+      if (!arn && ours?.status !== 'PRIMARY') return undefined;
       if (!arn) {
         return this.stopUsingServiceDeployments(
           'neither UpdateService nor DescribeServices named the service deployment (currentServiceDeployment), and ListServiceDeployments listed none in progress',
@@ -625,12 +627,15 @@ class Watcher {
     }
   }
 
-  /** ECS names it on the service; else the newest deployment ListServiceDeployments has going. */
+  /**
+   * ECS names it on the service; else the newest deployment ListServiceDeployments has going.
+   * Only while ours is the PRIMARY deployment: once another replaced it, the service's current
+   * deployment is that other one's, and DescribeServices tells the replacement on its own.
+   */
   private async findServiceDeployment(service: Service): Promise<string | undefined> {
     const ours = (service.deployments ?? []).find((d) => d.id === this.request.deploymentId);
-    if (service.currentServiceDeployment && ours?.status === 'PRIMARY') {
-      return service.currentServiceDeployment;
-    }
+    if (ours?.status !== 'PRIMARY') return undefined;
+    if (service.currentServiceDeployment) return service.currentServiceDeployment;
     if (!this.deps.ecs.listServiceDeployments) return undefined;
     const since = this.request.eventsSince;
     const listed = await this.deps.ecs.listServiceDeployments({
