@@ -6,7 +6,9 @@
 // The end-to-end rows run the bundled action (dist/index.js, or BENCH_DIST) in a dry run, as the
 // runner starts it, and report its peak RSS. Then bench/memory-scale.ts (BENCH_SCALE_FILES, default
 // 10,000 files of 20 KB) runs real pushes and deploys, and fails the bench when peak RSS or the
-// time per MB passes its thresholds.
+// time per MB passes its thresholds. bench/versus-buildah.ts publishes side by side with buildah
+// and fails the bench when ours is not 3x faster in every case and 100x lighter in bytes when one
+// migration changed (scripts/bench-setup.sh installs buildah; `npm run bench` runs it first).
 import { execFileSync } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
 import {
@@ -26,6 +28,7 @@ import { benchDeploy, deployTable } from './deploy';
 import { memoryScaleReport } from './memory-scale';
 import { benchPush, pushTable } from './push';
 import { benchTwinPush, twinPushTable } from './twin-push';
+import { benchVersusBuildah } from './versus-buildah';
 import { readMigrationProject, readProjectFile } from '../src/files/read-project';
 import { writeLayer, type LayerEntry } from '../src/image/layer';
 import { FAMILY_MEDIA_TYPES } from '../src/image/types';
@@ -108,6 +111,8 @@ function makeProject(root: string, files: readonly Migration[]): { count: number
     path.join(root, 'td.json'),
     JSON.stringify({
       family: 'bench',
+      // ECS fetches the database URL secret with the execution role.
+      executionRoleArn: 'arn:aws:iam::123456789012:role/ecsTaskExecutionRole',
       containerDefinitions: [{ name: 'app', image: 'nginx', essential: true }],
     }),
   );
@@ -165,6 +170,9 @@ function runDist(root: string, setup: Setup): number {
       'INPUT_DRY-RUN': 'true',
       'INPUT_TASK-DEFINITION': 'td.json',
       'INPUT_ATLAS-IMAGE': `oci-layout://${setup.base}`,
+      // atlas.hcl reads getenv("DATABASE_URL"): the step refuses to run without its source.
+      'INPUT_DATABASE-URL-SECRET':
+        'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/api/database-url-Ab12Cd',
       BENCH_RSS_FILE: rssFile,
     },
     stdio: 'pipe',
@@ -282,6 +290,12 @@ async function main(): Promise<void> {
 
   // Registry and ECS figures: a real registry on loopback, the loopback AWS endpoint of the tests.
   console.log(`\n${pushTable(await benchPush())}`);
+  const versus = await benchVersusBuildah();
+  if (versus.report) console.log(`\n${versus.report}`);
+  if (versus.failures.length > 0) {
+    console.error(`buildah comparison: ${versus.failures.join('; ')}`);
+    process.exitCode = 1;
+  }
   console.log(`\n${deployTable(await benchDeploy())}`);
   const twins = await benchTwinPush();
   console.log(`\n${twinPushTable(twins)}`);

@@ -328,6 +328,29 @@ describe('pull under faults', () => {
     expect((error as Error).message).toContain(`expected ${layer.descriptor.digest}`);
   });
 
+  it('relays a verified base blob without hashing it again, and its own check still fails a lie', async () => {
+    const { client } = testClient(configDir);
+    const source = await pullBaseImage(client, ref(), amd64);
+    proxy.addRule({
+      method: 'GET',
+      path: /\/blobs\//,
+      action: { kind: 'rewrite-response', rewrite: (body) => flipByte(body) },
+    });
+    const target = freshRepo();
+    const blobs = pushable(image);
+    // As pushable-image.ts gives a base layer, less `from` (a mount would skip the upload).
+    blobs.blobs = blobs.blobs.map((b) =>
+      b.descriptor.digest === layer.descriptor.digest
+        ? { descriptor: b.descriptor, open: () => source.openBlob(b.descriptor), verified: true }
+        : b,
+    );
+    await expect(pushImage(client, target, blobs, ['v1'], () => undefined)).rejects.toThrow(
+      /content hashes to sha256:/,
+    );
+    expect(await manifestStatus(target.repository, 'v1')).toBe(404);
+    expect(await manifestStatus(target.repository, image.manifestDescriptor.digest)).toBe(404);
+  });
+
   it('rejects a manifest whose bytes do not match the digest asked for', async () => {
     proxy.addRule({
       method: 'GET',

@@ -20,6 +20,8 @@ export function pushableImage(built: BuiltImage, base: SourceImage): PushableIma
           : {
               descriptor,
               open: () => base.openBlob(descriptor),
+              // A SourceImage verifies its blobs while they stream.
+              verified: true,
               ...(base.registryLocation ? { from: base.registryLocation } : {}),
             },
       ),

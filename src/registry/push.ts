@@ -18,6 +18,8 @@ export interface PushBlob {
   open(): NodeJS.ReadableStream;
   /** Where the blob already is (a base image's repository): mounted when it is the same registry. */
   from?: { registry: string; repository: string };
+  /** `open()` streams through a check against the digest (UploadOptions.verifiedSource). */
+  verified?: boolean;
 }
 
 export interface PushableImage {
@@ -188,7 +190,10 @@ async function sendBlob(
   }
   if (big) log(`${name}: ${label}: uploading`);
   try {
-    await client.uploadBlob(target, descriptor, blob.open, session ? { session } : {});
+    await client.uploadBlob(target, descriptor, blob.open, {
+      ...(session ? { session } : {}),
+      ...(blob.verified ? { verifiedSource: true } : {}),
+    });
   } catch (error) {
     // Refused because another push committed the same digest first? Then the blob is there.
     if (!mayBeCommittedByAnother(error)) throw error;

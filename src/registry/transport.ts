@@ -15,7 +15,7 @@ import {
 import { nodeHttpFetch } from './node-http-fetch';
 import { isLoopbackRegistry } from './reference';
 
-/** The part of the WHATWG fetch this module uses; the global fetch by default. */
+/** The part of the WHATWG fetch this module uses; node-http-fetch.ts by default. */
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 
 /** What the bench and tests read: requests sent by method, and body bytes each way. */
@@ -106,15 +106,12 @@ class FetchTransport implements Transport {
   };
   readonly timeoutMs: number;
   private readonly fetch: FetchLike;
-  /** For requests with a streamed body: see node-http-fetch.ts for why it is not fetch. */
-  private readonly streamingFetch: FetchLike;
   private readonly userAgent: string;
   private readonly now: () => number;
 
   constructor(options: TransportOptions) {
-    this.fetch = options.fetch ?? ((url, init) => fetch(url, init));
-    // An injected fetch (tests) sees every request; otherwise streamed bodies go through node:http.
-    this.streamingFetch = options.fetch ?? nodeHttpFetch;
+    // Every request through node:http, not the global fetch (undici): see node-http-fetch.ts.
+    this.fetch = options.fetch ?? nodeHttpFetch;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.userAgent = options.userAgent ?? 'atlas-ecs-deploy';
     this.now = options.now ?? Date.now;
@@ -197,7 +194,7 @@ class FetchTransport implements Transport {
     }
     let response: Response;
     try {
-      response = await (source ? this.streamingFetch : this.fetch)(url, init);
+      response = await this.fetch(url, init);
     } catch (error) {
       guard.done();
       destroyStream(source);
@@ -341,9 +338,8 @@ class IdleGuard {
   }
 
   progress(): void {
-    if (this.timer === undefined) return;
-    clearTimeout(this.timer);
-    this.arm();
+    // Called for every body chunk: re-arming the same timer is cheaper than a new one.
+    this.timer?.refresh();
   }
 
   done(): void {
