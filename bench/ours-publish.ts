@@ -63,7 +63,13 @@ export async function oursPublish(
     for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
 
     const started = performance.now();
-    const child = spawn(process.execPath, [DIST], { cwd: workspace, env, stdio: 'pipe' });
+    // BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (say) profiles our step as the bench runs it.
+    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, DIST], {
+      cwd: workspace,
+      env,
+      stdio: 'pipe',
+    });
     let output = '';
     let pending = '';
     let inPush = false;
