@@ -180,7 +180,8 @@ async function expectDefinedEndState(result: Race): Promise<{
 function describeRun(run: ActionRun, label: (arn: string) => string, other: string): string {
   const text = annotationText(run.errors);
   if (run.code === 0) return `exit 0: migration ${run.outputs['migration-status']}, deployed`;
-  const rolledBack = /The service was rolled back to (\S+)\./.exec(text);
+  const rolledBack =
+    /(?:The service was|ECS) rolled (?:the service )?back to (arn:\S+?)(?: \(|\.)/.exec(text);
   if (/^Migration failed/.test(text)) {
     if (rolledBack) return `exit 1: migration failed; rolled back to ${label(rolledBack[1]!)}`;
     if (/Not rolled back: deployment/.test(text)) {
@@ -288,11 +289,13 @@ it("(c) B replaces A and B's migration fails: B rolls back to what the service r
   expect(annotationText(a.errors)).toContain('Another deployment replaced this one');
   expect(b.code).toBe(1);
   expect(b.outputs['migration-status']).toBe('failed');
-  // B's deployment was the PRIMARY one: B puts back what the service ran before B, A's revision.
+  // B's deployment was the PRIMARY one: B has ECS put back what the service ran before B, A's
+  // revision (StopServiceDeployment), so no third UpdateService.
   expect(annotationText(b.errors)).toContain(
-    `The service was rolled back to ${a.outputs['task-definition-arn']!}.`,
+    `ECS rolled the service back to ${a.outputs['task-definition-arn']!} (StopServiceDeployment with stopType ROLLBACK: ROLLBACK_SUCCESSFUL).`,
   );
-  expect(updates(end.label)).toEqual(["A's revision", "B's revision", "A's revision"]);
+  expect(updates(end.label)).toEqual(["A's revision", "B's revision"]);
+  expect(aws.callsOf('StopServiceDeployment')).toHaveLength(1);
   expect(end.serviceOn).toBe("A's revision");
   rows.push([
     "(c) B's migration fails after B replaced A",

@@ -223,7 +223,9 @@ const SCENARIOS: Scenario[] = [
     },
     check: (_runs, ctx) => {
       expect(ctx.aws.callsOf('GetLogEvents').length).toBeGreaterThan(0);
-      expect(ctx.aws.callsOf('UpdateService')).toHaveLength(2);
+      // Rolled back by ECS's own rollback: one UpdateService, then StopServiceDeployment.
+      expect(ctx.aws.callsOf('UpdateService')).toHaveLength(1);
+      expect(ctx.aws.callsOf('StopServiceDeployment')).toHaveLength(1);
     },
   },
   {

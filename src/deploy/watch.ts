@@ -697,8 +697,11 @@ class Watcher {
         const replacing = service.currentServiceDeployment;
         if (replacing && replacing !== sd.serviceDeploymentArn) {
           const primary = (service.deployments ?? []).find((d) => d.status === 'PRIMARY');
+          // The words DescribeServices' reading uses: the deployment id users see in the console.
           return this.rolloutFailure(
-            `deployment ${request.deploymentId} was replaced by service deployment ${serviceDeploymentId(replacing)}${primary ? ` (${primary.id}, ${primary.taskDefinition ?? 'unknown task definition'})` : ''}, started by someone else`,
+            primary && primary.id !== request.deploymentId
+              ? `deployment ${request.deploymentId} was replaced by deployment ${primary.id} (${primary.taskDefinition ?? 'unknown task definition'}), started by someone else`
+              : `deployment ${request.deploymentId} was replaced by service deployment ${serviceDeploymentId(replacing)}, started by someone else`,
             'superseded',
           );
         }
