@@ -7,32 +7,17 @@ import { preflight, preflightRequest, type Preflight } from './deploy/preflight'
 import { taskDefinitionLabel } from './deploy/resolve';
 import { migrationRunTaskInput } from './deploy/run-task';
 import { arnAccount, arnRegion, checkRuntimevars } from './deploy/runtimevars';
-import { errorMessage, formatLocation, InputError, ValidationErrors } from './errors';
+import { formatLocation, InputError, ValidationErrors } from './errors';
 import type { BuildImageOptions, BuiltImage } from './files/build-image';
 import { pushableImage } from './files/pushable-image';
 import type { MigrationProject, ReadProjectOptions } from './files/read-project';
 import { formatPlatform, platformForCpuArchitecture } from './image/platform';
 import type { GitHubDeployments, GitHubRepository } from './github/client';
-import {
-  deploymentsPageUrl,
-  environmentUrl,
-  recordDecision,
-  runUrl,
-  type RolloutResult,
-} from './github/deployment-record';
-import { createDeploymentRecorder, type DeploymentRecorder } from './github/recorder';
+import { githubDeploymentPhase, recordedRollout } from './github/record-phase';
 import type { Platform, SourceImage } from './image/types';
 import type { BaseImageSource, Settings } from './inputs/settings';
 import type { EnvContract } from './migrations/env-contract';
-import {
-  MODES,
-  planRevisions,
-  renderCurrent,
-  type ModeDeps,
-  type ModeResult,
-  type Revisions,
-  type ServiceTarget,
-} from './modes';
+import { MODES, planRevisions, renderCurrent, type Revisions, type ServiceTarget } from './modes';
 import type { PushableImage, PushResult } from './registry/push';
 import { contentTag } from './registry/reference';
 import type { ActionIO } from './report/action-io';
@@ -233,78 +218,6 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
   );
   if (result.error) throw result.error;
   return { outputs };
-}
-
-/**
- * The GitHub deployment that records this deploy, when `environment` and `github-token` ask for
- * one; a dry run and a plan record nothing (they change nothing), and say so when asked.
- */
-function githubDeploymentPhase(
-  settings: Settings,
-  checked: Preflight | undefined,
-  imageDigest: string,
-  deps: Deps,
-): DeploymentRecorder | undefined {
-  const decision = recordDecision(settings, deps.env);
-  if (decision.kind === 'skip') {
-    if (decision.message && decision.level === 'warning') deps.io.warning(decision.message);
-    else if (decision.message) deps.io.info(decision.message);
-    return undefined;
-  }
-  if (!checked) return undefined;
-  const { target } = decision;
-  const logUrl = runUrl(deps.env);
-  const serviceUrl = environmentUrl(checked.serviceArn, checked.cluster);
-  const pageUrl = deploymentsPageUrl(deps.env.githubServerUrl, target);
-  return createDeploymentRecorder({
-    target,
-    facts: { service: checked.serviceName, cluster: checked.cluster, imageDigest },
-    links: {
-      ...(logUrl ? { logUrl } : {}),
-      ...(serviceUrl ? { environmentUrl: serviceUrl } : {}),
-    },
-    ...(pageUrl ? { pageUrl } : {}),
-    waitTimeoutMinutes: settings.waitTimeoutMinutes,
-    client: deps.githubDeployments(target),
-    io: deps.io,
-  });
-}
-
-/** What the mode's deps carry for the GitHub record: told when the rollout starts, and read back. */
-type RecordHooks = Pick<ModeDeps, 'rolloutStarted' | 'githubDeployment'>;
-
-/**
- * Runs the mode with the GitHub record told when its rollout starts, then gives the record the
- * deploy's outcome (an error that stops the mode included). Returns the github-deployment-id.
- */
-async function recordedRollout(
-  recorder: DeploymentRecorder | undefined,
-  io: ActionIO,
-  runMode: (hooks: RecordHooks) => Promise<ModeResult>,
-): Promise<{ result: ModeResult; githubDeploymentId: string }> {
-  const hooks: RecordHooks = recorder
-    ? {
-        rolloutStarted: (deployed) => recorder.rolloutStarted(deployed),
-        githubDeployment: () => recorder.recorded(),
-      }
-    : {};
-  let result: ModeResult;
-  try {
-    result = await runMode(hooks);
-  } catch (error) {
-    const recorded = await recorder?.finish({ kind: 'stopped', message: errorMessage(error) });
-    if (recorded) io.setOutput('github-deployment-id', String(recorded.id));
-    throw error;
-  }
-  const outcome = rolloutResultOf(result);
-  const recorded = outcome ? await recorder?.finish(outcome) : recorder?.recorded();
-  return { result, githubDeploymentId: recorded ? String(recorded.id) : '' };
-}
-
-function rolloutResultOf(result: ModeResult): RolloutResult | undefined {
-  if (result.deployment) return { kind: 'deployment', report: result.deployment };
-  if (result.migrationTask) return { kind: 'migration-task', outcome: result.migrationTask };
-  return undefined;
 }
 
 /** Read-only AWS calls: the service, the task definition, the secret, the repository. */

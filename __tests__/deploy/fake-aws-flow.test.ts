@@ -594,3 +594,17 @@ describe('native blue/green, linear and canary deployments', () => {
     ).toHaveLength(1);
   });
 });
+
+it('rolls back with StopServiceDeployment when the migration fails before the wait read its deployment', async () => {
+  addService();
+  // The task is stopped at the first poll: the wait decides before DescribeServiceDeployments.
+  const { report } = await deployWith(scenarios.migrationFails({ stopAtPoll: 1 }));
+  expect(report.outcome).toMatchObject({ status: 'failed', kind: 'migration', polls: 1 });
+  expect(report.outcome!.serviceDeployment).toBeUndefined();
+  expect(aws.callsOf('StopServiceDeployment')).toHaveLength(1);
+  expect(report.rollback).toMatchObject({
+    method: 'stop-service-deployment',
+    status: 'ROLLBACK_SUCCESSFUL',
+  });
+  expect(aws.callsOf('UpdateService')).toHaveLength(1);
+});

@@ -715,7 +715,13 @@ describe('a rollout that fails', () => {
       { ecs: ecs.api, logs: logsApi(), io, ...fakeClock() },
       OPTIONS,
     );
-    expect(outcome).toMatchObject({ cause: 'superseded', tasksMigrated: 1, stoppedTasks: [] });
+    // The late look (a replaced deployment's tasks are drained) reports it among the stopped ones.
+    expect(outcome).toMatchObject({ cause: 'superseded', tasksMigrated: 1 });
+    expect(
+      (
+        outcome as { stoppedTasks: { taskArn: string; migrationExitCode?: number }[] }
+      ).stoppedTasks.map((t) => [t.taskArn, t.migrationExitCode]),
+    ).toEqual([[drained.taskArn, 0]]);
     expect(io.text('info')).toContain(
       `Before it was replaced, the migration container "atlas" had exited 0 in 1 task(s) of deployment ${DEPLOYMENT}`,
     );
@@ -840,5 +846,98 @@ it('takes its defaults from the settings', () => {
   ).toEqual({
     pollIntervalMs: 5,
     timeoutMs: 300_000,
+  });
+});
+
+describe('through the service-deployment API', () => {
+  const SD = 'arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/web/ours';
+  const OTHER_SD = 'arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/web/theirs';
+  const theirs: Deployment = { ...ours(), id: 'ecs-svc/3', taskDefinition: `${NEW}9` };
+
+  it('re-reads the service when its deployment says STOPPED: a replacement between the two reads is a replacement, not a failure', async () => {
+    // Poll 1: in progress. Poll 2: DescribeServices still shows ours current, then another run's
+    // UpdateService lands, so DescribeServiceDeployments says STOPPED; the fresh read shows theirs.
+    const script = (poll: number): PollState =>
+      poll <= 2
+        ? { service: { currentServiceDeployment: SD } }
+        : {
+            deployments: [theirs, { ...ours(), status: 'ACTIVE' }],
+            service: { currentServiceDeployment: OTHER_SD },
+          };
+    const { api, polls } = scriptedEcs(script);
+    const described: number[] = [];
+    const withDeployments = {
+      ...api,
+      describeServiceDeployments: async () => {
+        described.push(polls());
+        return {
+          serviceDeployments: [
+            {
+              serviceDeploymentArn: SD,
+              status: polls() >= 2 ? ('STOPPED' as const) : ('IN_PROGRESS' as const),
+              statusReason:
+                'Service deployment stopped because a newer service deployment started.',
+            },
+          ],
+        };
+      },
+    };
+    const clock = fakeClock(T0);
+    const outcome = await watchDeployment(
+      request({ serviceDeploymentArn: SD }),
+      {
+        ecs: withDeployments,
+        logs: logsApi(),
+        io: recordingIO(),
+        sleep: clock.sleep,
+        now: clock.now,
+      },
+      OPTIONS,
+    );
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      kind: 'rollout',
+      cause: 'superseded',
+      reason: `deployment ${DEPLOYMENT} was replaced by deployment ecs-svc/3 (${NEW}9), started by someone else`,
+    });
+    // Two polls, and the one extra DescribeServices that settled the second.
+    expect(polls()).toBe(3);
+    expect(described).toEqual([1, 2]);
+  });
+
+  it('a STOPPED deployment the service still names current is a failure (circuit breaker without rollback)', async () => {
+    const { api } = scriptedEcs(() => ({
+      deployments: [
+        ours({
+          rolloutState: 'FAILED',
+          rolloutStateReason: 'ECS deployment circuit breaker: tasks failed to start.',
+        }),
+        old,
+      ],
+      service: { currentServiceDeployment: SD },
+    }));
+    const clock = fakeClock(T0);
+    const outcome = await watchDeployment(
+      request({ serviceDeploymentArn: SD }),
+      {
+        ecs: {
+          ...api,
+          describeServiceDeployments: async () => ({
+            serviceDeployments: [{ serviceDeploymentArn: SD, status: 'STOPPED' as const }],
+          }),
+        },
+        logs: logsApi(),
+        io: recordingIO(),
+        sleep: clock.sleep,
+        now: clock.now,
+      },
+      OPTIONS,
+    );
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      kind: 'rollout',
+      cause: 'failed',
+      reason: 'ECS deployment circuit breaker: tasks failed to start.',
+    });
   });
 });

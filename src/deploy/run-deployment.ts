@@ -296,7 +296,7 @@ export async function concludeDeployment(
           previousTaskDefinitionArn: deployed.previousTaskDefinitionArn,
           failedTaskDefinitionArn: deployed.taskDefinitionArn,
           deploymentId: deployed.deploymentId,
-          ...stoppableServiceDeployment(outcome, deps),
+          ...stoppableServiceDeployment(outcome, deployed, deps),
         },
         rollbackWait(settings, deps, watchOverrides),
       )
@@ -349,10 +349,19 @@ function ecsRolledBack(outcome: WatchOutcome): boolean {
  */
 function stoppableServiceDeployment(
   outcome: WatchOutcome,
+  deployed: Deployed,
   deps: WatchDeps,
 ): { serviceDeploymentArn?: string } {
+  // The API did not answer during the wait: UpdateService it is.
+  if (outcome.serviceDeploymentApiProblem) return {};
   const sd = outcome.serviceDeployment;
-  if (!sd?.serviceDeploymentArn) return {};
+  // Failed before the wait read its deployment (the migration's task stopped at the first poll):
+  // the one UpdateService started, which StopServiceDeployment accepts while it is going.
+  if (!sd?.serviceDeploymentArn) {
+    return deployed.serviceDeploymentArn
+      ? { serviceDeploymentArn: deployed.serviceDeploymentArn }
+      : {};
+  }
   if (STOPPABLE_STATUSES.has(sd.status ?? 'PENDING')) {
     return { serviceDeploymentArn: sd.serviceDeploymentArn };
   }

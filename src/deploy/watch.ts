@@ -357,14 +357,21 @@ class Watcher {
     if (migrationFailure) return migrationFailure;
     const serviceDeployment = await this.readServiceDeployment(service);
     const outcome = serviceDeployment
-      ? this.serviceDeploymentOutcome(service, serviceDeployment)
+      ? this.serviceDeploymentOutcome(
+          await this.freshIfReplacedSince(service, serviceDeployment),
+          serviceDeployment,
+        )
       : this.rolloutOutcome(service);
     if (
       outcome?.status === 'failed' &&
       outcome.kind === 'rollout' &&
       outcome.cause === 'superseded'
     ) {
-      return { ...outcome, tasksMigrated: await this.tasksMigrated() };
+      // A task of ours may have stopped since this poll looked (the replacing deployment drains
+      // them): a migration that failed in it is the stronger news.
+      const late = await this.checkStoppedTasks();
+      if (late) return late;
+      return { ...outcome, ...this.base(), tasksMigrated: await this.tasksMigrated() };
     }
     return outcome;
   }
@@ -714,6 +721,21 @@ class Watcher {
         );
       }
     }
+  }
+
+  /**
+   * The service was read before its deployment: when the deployment says STOPPED while the
+   * service still names it current, another deployment may have replaced it in between, which
+   * only a fresh read of the service shows. Otherwise the service as read.
+   */
+  private async freshIfReplacedSince(service: Service, sd: ServiceDeployment): Promise<Service> {
+    const stopped = sd.status === 'STOPPED' || sd.status === 'STOP_REQUESTED';
+    if (!stopped || service.currentServiceDeployment !== sd.serviceDeploymentArn) return service;
+    const answer = await this.deps.ecs.describeServices({
+      cluster: this.request.cluster,
+      services: [this.request.service],
+    });
+    return answer.services?.[0] ?? service;
   }
 
   private rolloutOutcome(service: Service): WatchOutcome | undefined {
