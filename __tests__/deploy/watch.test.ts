@@ -717,11 +717,9 @@ describe('a rollout that fails', () => {
     );
     // The late look (a replaced deployment's tasks are drained) reports it among the stopped ones.
     expect(outcome).toMatchObject({ cause: 'superseded', tasksMigrated: 1 });
-    expect(
-      (
-        outcome as { stoppedTasks: { taskArn: string; migrationExitCode?: number }[] }
-      ).stoppedTasks.map((t) => [t.taskArn, t.migrationExitCode]),
-    ).toEqual([[drained.taskArn, 0]]);
+    expect(outcome.stoppedTasks.map((t) => [t.taskArn, t.migrationExitCode])).toEqual([
+      [drained.taskArn, 0],
+    ]);
     expect(io.text('info')).toContain(
       `Before it was replaced, the migration container "atlas" had exited 0 in 1 task(s) of deployment ${DEPLOYMENT}`,
     );
