@@ -114,6 +114,9 @@ describe('sidecar, two services', () => {
       `the migration failed in service ${WORKER}, deployed in the same step`,
     );
     expect(run.summary).toContain('### ❌ Deployment failed');
+    expect(run.summary).toContain(
+      `**Cause:** the migration failed in service \`${WORKER}\` (its section below has Atlas's error); the other service updated with it was rolled back too.`,
+    );
     expect(run.summary).toMatch(
       new RegExp(
         `\\| \`${WORKER}\` \\| ❌ migration failed \\| [^|]+ \\| ↩️ StopServiceDeployment \\(ROLLBACK_SUCCESSFUL\\) \\|`,

@@ -97,7 +97,7 @@ export async function deployServices(
           service: t.preflight.serviceName,
           report: reports[i],
         })),
-        notAllUpdated ? firstLine(notAllUpdated.message) : undefined,
+        notAllUpdated ? firstLine(notAllUpdated.message) : migrationFailureCause(reports, targets),
       ),
       ...sections,
     ].join('\n'),
@@ -119,6 +119,19 @@ function overallStatus(reports: readonly DeploymentReport[], notAllUpdated: bool
   if (notAllUpdated) return 'skipped';
   if (reports.some((r) => r.migrationStatus === 'succeeded')) return 'succeeded';
   return 'skipped';
+}
+
+/** The overview's cause when the migration failed in one service: where, and what followed. */
+function migrationFailureCause(
+  reports: readonly DeploymentReport[],
+  targets: readonly ServiceTarget[],
+): string | undefined {
+  const index = reports.findIndex(
+    (r) => r.outcome?.status === 'failed' && r.outcome.kind === 'migration',
+  );
+  if (index < 0) return undefined;
+  const others = reports.filter((r, i) => i !== index && r.rolledBackWith).length;
+  return `the migration failed in service \`${targets[index]!.preflight.serviceName}\` (its section below has Atlas's error)${others === 1 ? '; the other service updated with it was rolled back too' : others > 1 ? `; the ${others} other services updated with it were rolled back too` : ''}.`;
 }
 
 function firstLine(text: string): string {
