@@ -167,6 +167,10 @@ async function stopWithRollback(
     io.info(
       `Service ${request.service} is back on ${request.previousTaskDefinitionArn}: service deployment ${id} ROLLBACK_SUCCESSFUL`,
     );
+  } else if (status.unreadable) {
+    io.warning(
+      `ECS's rollback of service deployment ${id} was ${status.value ?? 'in an unknown state'} when its progress could no longer be read (${status.unreadable}): it goes on without this step; follow it in the ECS console`,
+    );
   } else {
     io.warning(
       `ECS's rollback of service deployment ${id} was still ${status.value ?? 'in an unknown state'} after ${formatDuration(wait.timeoutMs)}${status.reason ? ` (${status.reason})` : ''}: it goes on without this step; follow it in the ECS console`,
@@ -190,7 +194,7 @@ async function followRollback(
   io: ActionIO,
   arn: string,
   wait: RollbackWait,
-): Promise<{ value: string | undefined; reason?: string }> {
+): Promise<{ value: string | undefined; reason?: string; unreadable?: string }> {
   const deadline = wait.now() + wait.timeoutMs;
   let last: { value: string | undefined; reason?: string } = { value: 'ROLLBACK_REQUESTED' };
   for (;;) {
@@ -211,17 +215,11 @@ async function followRollback(
       } catch (error) {
         // The rollback was requested: not seeing it end is reported, never a second rollback.
         if (!isTransientAwsError(error)) {
-          return {
-            value: last.value,
-            reason: `its progress could not be read: ${errorMessage(error)}`,
-          };
+          return { value: last.value, unreadable: errorMessage(error) };
         }
       }
     } else {
-      return {
-        value: undefined,
-        reason: 'its progress cannot be read without DescribeServiceDeployments',
-      };
+      return { value: undefined, unreadable: 'this ECS API has no DescribeServiceDeployments' };
     }
     const left = deadline - wait.now();
     if (left <= 0) return last;

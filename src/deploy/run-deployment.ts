@@ -40,14 +40,24 @@ export type MigrationStatus = 'succeeded' | 'failed' | 'skipped';
 
 /** The step's failure: what went wrong, and what was done about it. */
 export class DeploymentFailedError extends Error {
+  /** What went wrong: the message's first part, without what was done about it. */
+  readonly problem: string;
+
   constructor(
     readonly outcome: WatchFailure | WatchTimeout,
     readonly rollback: RollbackResult | undefined,
-    message: string,
+    parts: FailureParts,
   ) {
-    super(message);
+    super(`${parts.what}\n${parts.after}`);
+    this.problem = parts.what;
     this.name = 'DeploymentFailedError';
   }
+}
+
+/** The step's failure in two parts: what went wrong, then what was done about it. */
+export interface FailureParts {
+  readonly what: string;
+  readonly after: string;
 }
 
 export interface DeploymentReport {
@@ -113,6 +123,15 @@ export function failureMessage(
   rollbackResult: RollbackResult | undefined,
   context: FailureContext,
 ): string {
+  const { what, after } = failureParts(outcome, rollbackResult, context);
+  return `${what}\n${after}`;
+}
+
+function failureParts(
+  outcome: WatchFailure | WatchTimeout,
+  rollbackResult: RollbackResult | undefined,
+  context: FailureContext,
+): FailureParts {
   let what: string;
   if (outcome.status === 'timeout' && outcome.stoppedWatching) {
     what = `Stopped watching the deployment after ${outcome.polls} polls, its outcome unknown: ${outcome.stoppedWatching}`;
@@ -156,7 +175,7 @@ export function failureMessage(
       ? 'The service was not rolled back.'
       : `rollback-on-failure is false: the service stays on ${context.taskDefinitionArn}, and ECS keeps starting tasks that fail.`;
   }
-  return `${what}\n${after}`;
+  return { what, after };
 }
 
 export interface RunDeploymentRequest {
@@ -284,7 +303,7 @@ export async function concludeDeployment(
 
   // A run racing ours may have replaced our deployment: never roll back over it.
   const due = forceRollback
-    ? settings.rollbackOnFailure && !ecsRolledBack(outcome)
+    ? settings.rollbackOnFailure && !leftToEcsOrAnotherRun(outcome)
     : shouldRollBack(outcome, settings.rollbackOnFailure);
   const attempt = due
     ? await rollbackUnlessReplaced(
@@ -312,10 +331,17 @@ export async function concludeDeployment(
     rollbackOnFailure: settings.rollbackOnFailure,
     ...(replacedBy ? { replacedBy } : {}),
   };
-  const message =
+  const parts: FailureParts =
     outcome.status === 'succeeded'
-      ? `${forceRollback}\n${rollbackResult ? describeRollback(rollbackResult, deployed.previousTaskDefinitionArn) : settings.rollbackOnFailure ? 'It was not rolled back.' : `rollback-on-failure is false: the service stays on ${deployed.taskDefinitionArn}.`}`
-      : failureMessage(outcome, rollbackResult, context);
+      ? {
+          what: forceRollback!,
+          after: rollbackResult
+            ? describeRollback(rollbackResult, deployed.previousTaskDefinitionArn)
+            : settings.rollbackOnFailure
+              ? 'It was not rolled back.'
+              : `rollback-on-failure is false: the service stays on ${deployed.taskDefinitionArn}.`,
+        }
+      : failureParts(outcome, rollbackResult, context);
   const failure: WatchFailure | WatchTimeout =
     outcome.status === 'succeeded'
       ? {
@@ -333,13 +359,16 @@ export async function concludeDeployment(
     ...(replacedBy ? { replacedBy } : {}),
     migrationStatus,
     ...read,
-    error: new DeploymentFailedError(failure, rollbackResult, message),
+    error: new DeploymentFailedError(failure, rollbackResult, parts),
     ...(forceRollback && !(outcome.status === 'failed') ? { rolledBackWith: forceRollback } : {}),
   };
 }
 
-/** ECS already put the previous revision back (circuit breaker, alarms): nothing to do twice. */
-function ecsRolledBack(outcome: WatchOutcome): boolean {
+/**
+ * Nothing of ours to roll back: ECS already put the previous revision back (circuit breaker,
+ * alarms), or another run's deployment replaced ours.
+ */
+function leftToEcsOrAnotherRun(outcome: WatchOutcome): boolean {
   return outcome.status === 'failed' && outcome.kind === 'rollout' && outcome.cause !== 'failed';
 }
 

@@ -78,14 +78,8 @@ export function renderDeploySummary(facts: DeployFacts): string {
       lines.push(`The log could not be read: ${outcome.logProblem}`, '');
     }
   } else if (report.error) {
-    // The rollback gets its own line below: the message's copy of it would say it twice.
-    const rollbackWords = report.rollback
-      ? describeRollback(report.rollback, report.deployed.previousTaskDefinitionArn)
-      : undefined;
-    const message = rollbackWords
-      ? report.error.message.replace(`\n${rollbackWords}`, '')
-      : report.error.message;
-    lines.push(errorText(message), '');
+    // The rollback gets its own line below: the whole message would say it twice.
+    lines.push(errorText(report.rollback ? report.error.problem : report.error.message), '');
     if (outcome?.appFailure) lines.push(...appFailureLines(outcome.appFailure));
     if (facts.migration && facts.migration.targets.length > 0) {
       lines.push('The migration itself succeeded:', '', ...renderMigrationSection(facts.migration));
