@@ -71,6 +71,32 @@ export interface UploadOptions {
    * a second time. A base layer is tens of MB; one SHA-256 pass over it is ~50 ms of CPU.
    */
   verifiedSource?: boolean;
+  /**
+   * Staging (stageBlob): the bytes stream at once, the PUT that commits them waits for this;
+   * false deletes the session instead, so nothing is committed.
+   */
+  commitWhen?: Promise<boolean>;
+  /** Staging: the upload was cancelled (its source destroyed): no retry, the session deleted. */
+  cancelled?: () => boolean;
+}
+
+/**
+ * A blob streaming into a repository whose commit waits for the caller: the transfer overlaps
+ * work that may still refuse the run (its validation), and a refused run commits nothing.
+ */
+export interface StagedUpload {
+  /** Commits the blob (the PUT ?digest=); resolves once the repository holds it. */
+  commit(): Promise<void>;
+  /** Stops the transfer and deletes its upload session; never rejects. No-op once committed. */
+  cancel(): Promise<void>;
+}
+
+/** A staged upload was cancelled before its commit: nothing of it is in the repository. */
+export class UploadCancelledError extends Error {
+  constructor(where: string) {
+    super(`the upload of ${where} was cancelled before its commit`);
+    this.name = 'UploadCancelledError';
+  }
 }
 
 export interface RegistryClient {
@@ -104,6 +130,16 @@ export interface RegistryClient {
     open: () => NodeJS.ReadableStream,
     options?: UploadOptions,
   ): Promise<void>;
+  /**
+   * Starts `uploadBlob` now with its commit held until `commit()` (the `patch` method; with
+   * `put`, which commits in the request that carries the bytes, nothing starts before commit).
+   */
+  stageBlob(
+    repo: RepositoryRef,
+    descriptor: Descriptor,
+    open: () => NodeJS.ReadableStream,
+    options?: UploadOptions,
+  ): StagedUpload;
   /** PUT a manifest (by digest or tag); returns the digest of the bytes sent. */
   putManifest(
     repo: RepositoryRef,
@@ -113,6 +149,11 @@ export interface RegistryClient {
   ): Promise<string>;
   /** Requests by method and bytes each way, for the bench and tests. */
   readonly stats: TransportStats;
+  /**
+   * The same connections, logins and tokens, each step tried once: for work that only gets ahead
+   * of a step that will run anyway (staging), so a failure costs no backoff.
+   */
+  withoutRetries(): RegistryClient;
   /** ECR account and region when `registry` is ECR (as the client was told to recognise it). */
   ecrRegistry(registry: string): EcrRegistry | undefined;
   readonly log: (message: string) => void;
@@ -175,9 +216,16 @@ class DistributionClient implements RegistryClient {
   private readonly auth: Authenticator;
   private readonly options: RegistryClientOptions;
 
-  constructor(options: RegistryClientOptions) {
+  constructor(
+    options: RegistryClientOptions,
+    shared?: { transport: Transport; credentials: CredentialProvider; auth: Authenticator },
+  ) {
     this.options = options;
     this.log = options.log ?? (() => undefined);
+    if (shared) {
+      ({ transport: this.transport, credentials: this.credentials, auth: this.auth } = shared);
+      return;
+    }
     this.transport = createTransport({
       fetch: options.fetch,
       timeoutMs: options.timeoutMs,
@@ -205,6 +253,14 @@ class DistributionClient implements RegistryClient {
 
   ecrRegistry(registry: string): EcrRegistry | undefined {
     return this.credentials.ecr(registry);
+  }
+
+  withoutRetries(): RegistryClient {
+    const { transport, credentials, auth } = this;
+    return new DistributionClient(
+      { ...this.options, retry: { ...this.options.retry, attempts: 1 } },
+      { transport, credentials, auth },
+    );
   }
 
   async getManifest(ref: ImageReference): Promise<FetchedManifest> {
@@ -432,17 +488,28 @@ class DistributionClient implements RegistryClient {
         'Content-Length': String(descriptor.size),
       };
       if (method === 'patch') {
-        const patched = await this.exchange(repo, pushScope(repo), {
-          method: 'PATCH',
-          url: location,
-          headers,
-          body,
-        });
-        if (patched.status !== 202 && patched.status !== 204 && patched.status !== 201) {
-          throw await patched.toError();
+        try {
+          if (options.cancelled?.()) throw new UploadCancelledError(where);
+          const patched = await this.exchange(repo, pushScope(repo), {
+            method: 'PATCH',
+            url: location,
+            headers,
+            body,
+          });
+          if (patched.status !== 202 && patched.status !== 204 && patched.status !== 201) {
+            throw await patched.toError();
+          }
+          await patched.discard();
+          location = patched.headers.get('location') ? uploadLocation(patched) : location;
+        } catch (error) {
+          if (!options.cancelled?.()) throw error;
+          await this.deleteSession(repo, location);
+          throw new UploadCancelledError(where);
         }
-        await patched.discard();
-        location = patched.headers.get('location') ? uploadLocation(patched) : location;
+        if (options.commitWhen && !(await options.commitWhen)) {
+          await this.deleteSession(repo, location);
+          throw new UploadCancelledError(where);
+        }
       }
       const put = await this.exchange(repo, pushScope(repo), {
         method: 'PUT',
@@ -459,6 +526,53 @@ class DistributionClient implements RegistryClient {
       await put.discard();
       checkContentDigest(put, descriptor.digest, where);
     });
+  }
+
+  stageBlob(
+    repo: RepositoryRef,
+    descriptor: Descriptor,
+    open: () => NodeJS.ReadableStream,
+    options: UploadOptions = {},
+  ): StagedUpload {
+    if ((this.options.uploadMethod ?? 'patch') === 'put') {
+      return {
+        commit: () => this.uploadBlob(repo, descriptor, open, options),
+        cancel: async () => {},
+      };
+    }
+    let decide: (commit: boolean) => void = () => undefined;
+    const decision = new Promise<boolean>((resolve) => (decide = resolve));
+    const sources = new Set<NodeJS.ReadableStream>();
+    let cancelled = false;
+    let committed = false;
+    const where = `blob ${descriptor.digest} for ${target(repo)}`;
+    const upload = this.uploadBlob(
+      repo,
+      descriptor,
+      () => {
+        const source = open();
+        sources.add(source);
+        return source;
+      },
+      { ...options, commitWhen: decision, cancelled: () => cancelled },
+    );
+    // Observed by commit() or cancel(); a staging nobody commits must not be an unhandled rejection.
+    upload.catch(() => undefined);
+    return {
+      commit: () => {
+        if (cancelled) return Promise.reject(new UploadCancelledError(where));
+        committed = true;
+        decide(true);
+        return upload;
+      },
+      cancel: async () => {
+        if (committed || cancelled) return;
+        cancelled = true;
+        decide(false);
+        for (const source of sources) (source as Readable).destroy(new UploadCancelledError(where));
+        await upload.catch(() => undefined);
+      },
+    };
   }
 
   async putManifest(
@@ -482,6 +596,20 @@ class DistributionClient implements RegistryClient {
       checkContentDigest(response, digest, `manifest ${reference} for ${target(repo)}`);
       return digest;
     });
+  }
+
+  /** Best effort: a session left open holds no committed blob and registries expire it. */
+  private async deleteSession(repo: RepositoryRef, location: string): Promise<void> {
+    try {
+      const response = await this.exchange(repo, pushScope(repo), {
+        method: 'DELETE',
+        url: location,
+        headers: { 'Content-Length': '0' },
+      });
+      await response.discard();
+    } catch {
+      // Nothing was committed either way.
+    }
   }
 
   private async startUpload(repo: RepositoryRef): Promise<string> {

@@ -13,7 +13,7 @@ import {
   parseJsonObject,
 } from '../image/parse';
 import { checkImagePlatform, selectPlatformManifest } from '../image/platform';
-import type { Descriptor, Platform, SourceImage } from '../image/types';
+import type { Descriptor, ImageManifest, Platform, SourceImage } from '../image/types';
 import type { RegistryClient } from './client';
 import type { ImageReference } from './reference';
 
@@ -55,6 +55,14 @@ function checkLooksLikeImageDocument(
   );
 }
 
+/** A base's manifest for one platform, before its config is read. */
+export interface ResolvedManifest {
+  readonly sourceName: string;
+  readonly registryLocation: { readonly registry: string; readonly repository: string };
+  readonly manifest: ImageManifest;
+  readonly manifestDescriptor: Descriptor;
+}
+
 /**
  * Fetches the image for `platform` from `reference` (by tag or digest; a digest pins it).
  * Throws ImageError when the image has no such platform or is not a valid image, and the
@@ -65,6 +73,15 @@ export async function pullBaseImage(
   reference: ImageReference,
   platform: Platform,
 ): Promise<RegistrySourceImage> {
+  return readBaseConfig(client, await resolveBaseManifest(client, reference, platform), platform);
+}
+
+/** The manifest for `platform` (through the index when there is one); the layers it lists. */
+export async function resolveBaseManifest(
+  client: RegistryClient,
+  reference: ImageReference,
+  platform: Platform,
+): Promise<ResolvedManifest> {
   const sourceName = formatReference(reference);
   const location = { registry: reference.registry, repository: reference.repository };
   let fetched = await client.getManifest(reference);
@@ -81,22 +98,15 @@ export async function pullBaseImage(
       continue;
     }
     const manifest = parseImageManifest(fetched.bytes, where);
-    const configBytes = await client.readBlob(location, manifest.config);
-    const config = parseImageConfig(configBytes, `${sourceName} config ${manifest.config.digest}`);
-    checkImagePlatform(configPlatform(config), platform, sourceName);
-    const manifestDescriptor: Descriptor = {
-      mediaType: manifest.mediaType ?? fetched.descriptor.mediaType,
-      digest: fetched.descriptor.digest,
-      size: fetched.descriptor.size,
-    };
     return {
       sourceName,
-      manifest,
-      manifestDescriptor,
-      config,
-      configDescriptor: manifest.config,
       registryLocation: location,
-      openBlob: (descriptor) => client.openBlob(location, descriptor),
+      manifest,
+      manifestDescriptor: {
+        mediaType: manifest.mediaType ?? fetched.descriptor.mediaType,
+        digest: fetched.descriptor.digest,
+        size: fetched.descriptor.size,
+      },
     };
   }
   throw new ImageError(
@@ -104,4 +114,22 @@ export async function pullBaseImage(
     `indexes are nested more than ${MAX_INDEX_DEPTH} deep`,
     'use a base image whose index points at platform manifests',
   );
+}
+
+/** Reads and checks the config of a resolved manifest: the whole base, ready to build on. */
+export async function readBaseConfig(
+  client: RegistryClient,
+  resolved: ResolvedManifest,
+  platform: Platform,
+): Promise<RegistrySourceImage> {
+  const { sourceName, registryLocation: location, manifest } = resolved;
+  const configBytes = await client.readBlob(location, manifest.config);
+  const config = parseImageConfig(configBytes, `${sourceName} config ${manifest.config.digest}`);
+  checkImagePlatform(configPlatform(config), platform, sourceName);
+  return {
+    ...resolved,
+    config,
+    configDescriptor: manifest.config,
+    openBlob: (descriptor) => client.openBlob(location, descriptor),
+  };
 }

@@ -10,6 +10,7 @@ import type { RegistryClient, RepositoryRef } from './client';
 import { RemoteError, errorMessage } from '../errors';
 import { realSleep } from '../util/retry';
 import { isBlobNotSeenByManifest, mayBeCommittedByAnother } from './concurrent-writers';
+import type { StagedLayer } from './stage-base';
 import { TAG_RE } from './reference';
 
 export interface PushBlob {
@@ -20,6 +21,8 @@ export interface PushBlob {
   from?: { registry: string; repository: string };
   /** `open()` streams through a check against the digest (UploadOptions.verifiedSource). */
   verified?: boolean;
+  /** What staging (stage-base.ts) did for this blob in this target before the push began. */
+  staged?: StagedLayer;
 }
 
 export interface PushableImage {
@@ -108,7 +111,8 @@ export async function pushImage(
       attempts: options.manifestAttempts ?? MANIFEST_ATTEMPTS,
       sleep: options.sleep ?? realSleep,
       recheck: () =>
-        forEachLimited(blobs, concurrency, async (blob) => {
+        forEachLimited(blobs, concurrency, async ({ staged: _staged, ...blob }) => {
+          // What staging saw or sent is what the registry now says it lacks: look again.
           const outcome = await sendBlob(client, target, blob, log, settings);
           if (outcome === 'existing') return;
           log(`${name}: blob ${shortDigest(blob.descriptor.digest)} was missing: ${outcome} again`);
@@ -116,7 +120,11 @@ export async function pushImage(
         }),
     });
 
-  const present = await client.headManifest(target, digest, 'push');
+  // Staging found a layer of this image missing from the target moments ago, and a registry
+  // takes a manifest only once it holds every blob: the manifest cannot be there yet, so the push
+  // goes straight to its blobs (were it there after all, putting it again changes nothing).
+  const knownAbsent = blobs.some((blob) => blob.staged?.state === 'streaming');
+  const present = knownAbsent ? undefined : await client.headManifest(target, digest, 'push');
   if (present) {
     result.alreadyPresent = true;
     log(`${name}@${digest} is already in the registry: nothing to upload`);
@@ -172,6 +180,26 @@ async function sendBlob(
   const big = descriptor.size >= settings.threshold;
   const label = `blob ${shortDigest(descriptor.digest)} (${formatBytes(descriptor.size)})`;
   const started = settings.now();
+  if (blob.staged?.state === 'present') {
+    if (big) log(`${name}: ${label}: already present`);
+    return 'existing';
+  }
+  if (blob.staged?.state === 'streaming') {
+    try {
+      await blob.staged.upload.commit();
+      if (big) {
+        log(
+          `${name}: ${label}: uploaded (streamed while the run was checked), committed after ` +
+            `${formatSeconds(settings.now() - started)} more`,
+        );
+      }
+      return 'uploaded';
+    } catch (error) {
+      log(
+        `${name}: ${label}: the upload started early failed (${errorCause(error)}): sending it now`,
+      );
+    }
+  }
   if (big) log(`${name}: ${label}: checking`);
   if (await client.headBlob(target, descriptor.digest, 'push')) {
     if (big) log(`${name}: ${label}: already present`);
