@@ -15,6 +15,7 @@ import { readInputs } from './inputs/read';
 import { createRegistryClient, type RegistryClient } from './registry/client';
 import { pullBaseImage } from './registry/pull';
 import { pushImage } from './registry/push';
+import { stageBase } from './registry/stage-base';
 import { collectingGarbage } from './util/collect-garbage';
 import { parseImageReference, parseRepository } from './registry/reference';
 import { createActionIO, type ActionIO } from './report/action-io';
@@ -65,6 +66,14 @@ function createDeps(io: ActionIO, env: NodeJS.ProcessEnv): Deps & { close(): voi
       // Validated by the input parser, so it parses.
       return pullBaseImage(registry(), parseImageReference(source.reference)!, platform);
     },
+    // Validated by the input parser, so both parse.
+    stageBase: (reference, platform, repository) =>
+      stageBase(
+        registry(),
+        parseImageReference(reference)!,
+        platform,
+        parseRepository(repository)!,
+      ),
     buildImage: (options) => collectingGarbage(() => buildMigrationImage(options)),
     pushImage: (repository, image, tags) =>
       collectingGarbage(() =>

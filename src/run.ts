@@ -19,6 +19,7 @@ import type { BaseImageSource, Settings } from './inputs/settings';
 import type { EnvContract } from './migrations/env-contract';
 import { MODES, planRevisions, renderCurrent, type Revisions, type ServiceTarget } from './modes';
 import type { PushableImage, PushResult } from './registry/push';
+import type { BaseStaging } from './registry/stage-base';
 import { contentTag } from './registry/reference';
 import type { ActionIO } from './report/action-io';
 import { migrationOutputs } from './report/migration-outputs';
@@ -73,6 +74,8 @@ export interface Deps {
   readBaseImage(source: BaseImageSource, platform: Platform): Promise<SourceImage>;
   buildImage(options: BuildImageOptions): Promise<BuiltImage>;
   pushImage(repository: string, image: PushableImage, tags: readonly string[]): Promise<PushResult>;
+  /** Starts the base's layers streaming, uncommitted, into `repository` (stage-base.ts). */
+  stageBase?(reference: string, platform: Platform, repository: string): BaseStaging;
   /** Created on first use, so a dry run never builds an AWS client. */
   aws(): AwsApis;
   /** Asked for only when the run records a GitHub deployment. */
@@ -86,6 +89,32 @@ export interface RunResult {
 }
 
 export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
+  // The base's layers start streaming into the target now; only the push commits them.
+  const staging = startStaging(settings, deps);
+  try {
+    return await runPhases(settings, deps, staging);
+  } finally {
+    await staging?.cancel();
+  }
+}
+
+/** Staging needs a push to another registry than the base's; ECS's default platform is guessed. */
+function startStaging(settings: Settings, deps: Deps): BaseStaging | undefined {
+  if (settings.dryRun || !settings.imageRepository || settings.atlasImage.kind !== 'registry') {
+    return undefined;
+  }
+  return deps.stageBase?.(
+    settings.atlasImage.reference,
+    platformForCpuArchitecture(undefined),
+    settings.imageRepository,
+  );
+}
+
+async function runPhases(
+  settings: Settings,
+  deps: Deps,
+  staged: BaseStaging | undefined,
+): Promise<RunResult> {
   const { io } = deps;
 
   const project = await deps.readProject({
@@ -100,6 +129,7 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
   const checkedAll = await preflightPhase(settings, fromFile, deps);
   const checked = checkedAll?.[0];
   const start = startingPoint(settings, checked, fromFile, project.warnings, io);
+  const staging = stagingFor(staged, start.platform);
   const secretReaders = await envContractPhase(settings, project.contract, start, checked, deps);
   const patchOptions = migrationPatchOptions(settings, start.secrets);
   checkRevisionsCanBePlanned(settings, checked, start.described, patchOptions);
@@ -110,12 +140,14 @@ export async function run(settings: Settings, deps: Deps): Promise<RunResult> {
     start.platform,
     project,
     deps,
+    staging,
   );
   const pushed = settings.dryRun
     ? undefined
-    : await io.group(`Push to ${start.repository}`, () =>
-        deps.pushImage(start.repository, pushableImage(image, base), tags),
+    : await io.group(`Push to ${start.repository}`, async () =>
+        deps.pushImage(start.repository, pushableImage(image, base, await staging?.layers()), tags),
       );
+  await staging?.cancel();
 
   const revisions = planRevisions(settings, start.described, patchOptions, imageReference);
   const written = await writeRevisions(settings, start, revisions, deps);
@@ -507,17 +539,25 @@ function checkRevisionsCanBePlanned(
   }
 }
 
+/** The staging when it guessed the platform the task definition runs on; else it is cancelled. */
+function stagingFor(staged: BaseStaging | undefined, platform: Platform): BaseStaging | undefined {
+  if (!staged || formatPlatform(staged.platform) === formatPlatform(platform)) return staged;
+  void staged.cancel();
+  return undefined;
+}
+
 async function buildPhase(
   settings: Settings,
   platform: Platform,
   project: MigrationProject,
   deps: Deps,
+  staging: BaseStaging | undefined,
 ): Promise<{ base: SourceImage; image: BuiltImage; imageReference: string; tags: string[] }> {
   const { io } = deps;
   const outputDir = path.join(deps.env.outputRoot, 'atlas-ecs-deploy');
   const repository = settings.imageRepository ?? DRY_RUN_REPOSITORY;
   const { base, image } = await io.group('Build the migration image', async () => {
-    const base = await deps.readBaseImage(settings.atlasImage, platform);
+    const base = (await staging?.base) ?? (await deps.readBaseImage(settings.atlasImage, platform));
     const image = await deps.buildImage({
       base,
       copyBaseLayers: settings.dryRun,

@@ -16,8 +16,10 @@ import { startRegistry, type RegistryServer } from '../helpers/registry-server';
 import { testClient } from '../helpers/test-client';
 import { exampleWorkspace, type TestWorkspace } from '../helpers/workspace';
 import {
+  annotationText,
   CLUSTER,
   deployInputs,
+  expectNothingPushed,
   getManifest,
   repositoryName,
   runDeploy,
@@ -43,6 +45,30 @@ afterEach(async () => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
+/** Puts the stand-in base's amd64 image at <registry>/arigaio/atlas:latest, as a mirror would. */
+async function pushStandInBaseTo(registryHost: string) {
+  const amd64 = { os: 'linux', architecture: 'amd64' };
+  const layout = path.join(ws.dir, 'base-image');
+  const base = await readOciLayoutImage(layout, 'latest', amd64);
+  const baseRepo = { registry: registryHost, repository: 'arigaio/atlas' };
+  const { client } = testClient(scratch);
+  await pushImage(
+    client,
+    baseRepo,
+    {
+      manifestBytes: readFileSync(blobPath(layout, base.manifestDescriptor.digest)),
+      manifestDescriptor: base.manifestDescriptor,
+      blobs: [base.configDescriptor, ...base.manifest.layers].map((descriptor) => ({
+        descriptor,
+        open: () => base.openBlob(descriptor),
+      })),
+    },
+    ['latest'],
+    () => undefined,
+  );
+  return base;
+}
+
 describe('a base image in the same registry', () => {
   let registry: RegistryServer;
   let proxy: FaultProxy;
@@ -56,29 +82,7 @@ describe('a base image in the same registry', () => {
     await registry?.stop();
   });
 
-  /** Puts the stand-in base's amd64 image at <registry>/arigaio/atlas:latest, as a mirror would. */
-  async function pushStandInBase() {
-    const amd64 = { os: 'linux', architecture: 'amd64' };
-    const layout = path.join(ws.dir, 'base-image');
-    const base = await readOciLayoutImage(layout, 'latest', amd64);
-    const baseRepo = { registry: proxy.host, repository: 'arigaio/atlas' };
-    const { client } = testClient(scratch);
-    await pushImage(
-      client,
-      baseRepo,
-      {
-        manifestBytes: readFileSync(blobPath(layout, base.manifestDescriptor.digest)),
-        manifestDescriptor: base.manifestDescriptor,
-        blobs: [base.configDescriptor, ...base.manifest.layers].map((descriptor) => ({
-          descriptor,
-          open: () => base.openBlob(descriptor),
-        })),
-      },
-      ['latest'],
-      () => undefined,
-    );
-    return base;
-  }
+  const pushStandInBase = () => pushStandInBaseTo(proxy.host);
 
   it('mounts the base layers into the migration repository instead of uploading them', async () => {
     const base = await pushStandInBase();
@@ -186,6 +190,115 @@ describe('a base image in the same registry', () => {
     expect(built.manifestDescriptor.digest).toBe(run.outputs['image-digest']);
     for (const layer of built.manifest.layers) {
       expect(readFileSync(blobPath(layout, layer.digest)).length).toBe(layer.size);
+    }
+  });
+});
+
+describe('a base image in another registry (its layers staged while the run is checked)', () => {
+  let registry: RegistryServer;
+  let baseHost: FaultProxy;
+  let targetHost: FaultProxy;
+
+  beforeAll(async () => {
+    registry = await startRegistry();
+    // Two hosts in front of one registry: to the action, two registries.
+    baseHost = await startFaultProxy({ upstream: registry.url });
+    targetHost = await startFaultProxy({ upstream: registry.url });
+  });
+  afterAll(async () => {
+    await targetHost?.stop();
+    await baseHost?.stop();
+    await registry?.stop();
+  });
+
+  function uploadsOf(digest: string): string[] {
+    return targetHost.records
+      .filter((r) => r.method === 'PUT' && r.url.includes('/blobs/uploads/'))
+      .filter((r) => new URL(r.url, 'http://x').searchParams.get('digest') === digest)
+      .map((r) => String(r.status));
+  }
+
+  it('streams the base layers into the target early and commits them in the push', async () => {
+    const base = await pushStandInBaseTo(baseHost.host);
+    targetHost.reset();
+    const name = repositoryName('staged');
+    const repository = `${targetHost.host}/${name}`;
+    // The pre-flight's first answer waits for staging's bytes to arrive: the order is fixed, not raced.
+    aws.fault('DescribeServices', {
+      kind: 'hold',
+      until: targetHost.answered((r) => r.method === 'PATCH'),
+    });
+    const run = await runDeploy(
+      ws.dir,
+      aws,
+      deployInputs(repository, { 'atlas-image': `${baseHost.host}/arigaio/atlas:latest` }),
+    );
+    expect(stderrOf(run)).toBe('');
+    expect(run.errors).toEqual([]);
+    expect(run.code).toBe(0);
+    const session = (url: string) => new URL(url, 'http://x').pathname;
+    const patches = targetHost.records.filter((r) => r.method === 'PATCH');
+    // The push's first request: its look at a blob of its own (the config or the new layer).
+    const firstOfPush = Math.min(
+      ...targetHost.records
+        .filter((r) => r.method === 'HEAD')
+        .filter((r) => !base.manifest.layers.some((layer) => r.url.endsWith(layer.digest)))
+        .map((r) => r.at),
+    );
+    for (const layer of base.manifest.layers) {
+      expect(uploadsOf(layer.digest)).toEqual(['201']);
+      // Its bytes went out before the push began; only its commit waited for the push.
+      const commit = targetHost.records.find(
+        (r) => r.method === 'PUT' && r.url.includes(layer.digest.slice('sha256:'.length)),
+      )!;
+      const sent = patches.filter((r) => session(r.url) === session(commit.url));
+      expect(sent).toHaveLength(1);
+      expect(sent[0]!.at).toBeLessThan(firstOfPush);
+      expect(commit.at).toBeGreaterThanOrEqual(firstOfPush);
+      // Read from the base registry once: the bytes staging read are the ones the push committed.
+      const reads = baseHost.records.filter(
+        (r) => r.method === 'GET' && r.url.endsWith(layer.digest),
+      );
+      expect(reads).toHaveLength(1);
+    }
+    const manifest = await getManifest(registry.url, name, run.outputs['image-digest']!);
+    expect(manifest.matches).toBe(true);
+  });
+
+  it('a run refused after staging began leaves nothing in the target repository', async () => {
+    const base = await pushStandInBaseTo(baseHost.host);
+    targetHost.reset();
+    const name = repositoryName('staged-refused');
+    // The refusal waits for staging to have sent bytes, so there is a live upload to cancel.
+    aws.fault('DescribeSecret', {
+      kind: 'hold',
+      until: targetHost.answered((r) => r.method === 'PATCH'),
+    });
+    const run = await runDeploy(
+      ws.dir,
+      aws,
+      deployInputs(`${targetHost.host}/${name}`, {
+        'atlas-image': `${baseHost.host}/arigaio/atlas:latest`,
+        'database-url-secret': 'prod/api/missing',
+      }),
+    );
+    expect(run.code).toBe(1);
+    expect(annotationText(run.errors)).toContain(
+      `Input 'database-url-secret': no Secrets Manager secret "prod/api/missing"`,
+    );
+    expect(aws.writes()).toEqual([]);
+    // Staging had sent the bytes, and was cancelled: its sessions deleted, no commit, no manifest.
+    expect(targetHost.records.filter((r) => r.method === 'DELETE').map((r) => r.status)).toEqual(
+      base.manifest.layers.map(() => 204),
+    );
+    for (const layer of base.manifest.layers) expect(uploadsOf(layer.digest)).toEqual([]);
+    expect(targetHost.records.filter((r) => r.method === 'PUT')).toEqual([]);
+    await expectNothingPushed(registry.url, name);
+    const { client } = testClient(scratch);
+    for (const layer of base.manifest.layers) {
+      expect(
+        await client.headBlob({ registry: targetHost.host, repository: name }, layer.digest),
+      ).toBeUndefined();
     }
   });
 });

@@ -253,6 +253,7 @@ export class FakeAws {
       return;
     }
     if (fault?.kind === 'slow') await this.wait(fault.ms);
+    if (fault?.kind === 'hold') await fault.until.catch(() => undefined);
     if (!this.server) return;
     let body: JsonBody = {};
     let answer: { status: number; json: unknown };

@@ -56,6 +56,7 @@ export function hexId(n: number): string {
  * - `throttle`: answer 400 ThrottlingException, as AWS does under rate limiting;
  * - `reset`: drop the connection without answering; nothing was done;
  * - `slow`: wait `ms`, then answer normally;
+ * - `hold`: wait until `until` settles, then answer normally (a test orders events by it);
  * - `reset-after-processing`: do the operation, then drop the connection, so the client cannot
  *   tell it happened (what a retried write does then is the point).
  */
@@ -64,6 +65,7 @@ export type InjectedFault =
   | { readonly kind: 'throttle' }
   | { readonly kind: 'reset' }
   | { readonly kind: 'slow'; readonly ms: number }
+  | { readonly kind: 'hold'; readonly until: Promise<unknown> }
   | { readonly kind: 'reset-after-processing' };
 
 /** The `error` recorded for a call whose connection the fake dropped. */
