@@ -3,30 +3,11 @@
 // passes an endpoint or credentials. Adds a user agent, the SDK's standard retry (unless the
 // workflow set AWS_MAX_ATTEMPTS / AWS_RETRY_MODE, which then win) and a time limit per request, and
 // adapts the clients to the narrow interfaces in api.ts, wrapping every error into an AwsCallError.
-import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import {
-  DescribeRepositoriesCommand,
-  DescribeRepositoryCreationTemplatesCommand,
-  ECRClient,
-  GetAuthorizationTokenCommand,
-} from '@aws-sdk/client-ecr';
-import {
-  DeregisterTaskDefinitionCommand,
-  DescribeServiceDeploymentsCommand,
-  DescribeServicesCommand,
-  DescribeTaskDefinitionCommand,
-  DescribeTasksCommand,
-  ECSClient,
-  ListServiceDeploymentsCommand,
-  ListTaskDefinitionsCommand,
-  ListTasksCommand,
-  RegisterTaskDefinitionCommand,
-  RunTaskCommand,
-  StopServiceDeploymentCommand,
-  UpdateServiceCommand,
-} from '@aws-sdk/client-ecs';
-import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { ECRClient } from '@aws-sdk/client-ecr';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type {
   AwsApis,
   EcrAuthApi,
@@ -42,6 +23,22 @@ import type {
 import { carryUnknownFields } from './carry-fields';
 import { wrapAwsError, type CallContext } from './errors';
 import { keepRawAnswers } from './raw-json';
+
+// The SDK's packages load on first use, not on import: the five together take ~100 ms to load,
+// which would come before the run's first request (the base image's staging starts as soon as
+// the inputs are read), and a dry run or a plan without AWS needs none of them. The bundler
+// bundles a require as it does an import; Node caches it after the first call.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const sdk = {
+  ecs: () => require('@aws-sdk/client-ecs') as typeof import('@aws-sdk/client-ecs'),
+  ecr: () => require('@aws-sdk/client-ecr') as typeof import('@aws-sdk/client-ecr'),
+  secretsManager: () =>
+    require('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager'),
+  ssm: () => require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm'),
+  logs: () =>
+    require('@aws-sdk/client-cloudwatch-logs') as typeof import('@aws-sdk/client-cloudwatch-logs'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export type {
   AwsApis,
@@ -138,42 +135,47 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     },
   };
   const others: { destroy(): void }[] = [];
-  const ecs = new ECSClient(config);
-  // Task definitions may hold fields newer than the bundled SDK model: carry them to
-  // RegisterTaskDefinition, and keep ECS's own JSON of the answers that hold task definitions.
-  ecs.middlewareStack.use(carryUnknownFields());
-  ecs.middlewareStack.use(keepRawAnswers(ecs.config.streamCollector));
-  const ecr = new ECRClient(config);
-  const secretsManager = new SecretsManagerClient(config);
-  const logs = new CloudWatchLogsClient(config);
+  const created = <T extends { destroy(): void }>(client: T): T => {
+    others.push(client);
+    return client;
+  };
+  let ecs: ECSClient | undefined;
+  let ecr: ECRClient | undefined;
+  let secretsManager: SecretsManagerClient | undefined;
+  let logs: CloudWatchLogsClient | undefined;
   return {
-    ecs,
-    ecr,
-    secretsManager,
-    logs,
-    ecrInRegion: perRegion((region) => {
-      const client = new ECRClient({ ...config, region });
-      others.push(client);
-      return client;
-    }),
-    logsInRegion: perRegion((region) => {
-      const client = new CloudWatchLogsClient({ ...config, region });
-      others.push(client);
-      return client;
-    }),
-    secretsManagerInRegion: perRegion((region) => {
-      const client = new SecretsManagerClient({ ...config, region });
-      others.push(client);
-      return client;
-    }),
+    get ecs() {
+      if (!ecs) {
+        ecs = created(new (sdk.ecs().ECSClient)(config));
+        // Task definitions may hold fields newer than the bundled SDK model: carry them to
+        // RegisterTaskDefinition, and keep ECS's own JSON of the answers that hold task definitions.
+        ecs.middlewareStack.use(carryUnknownFields());
+        ecs.middlewareStack.use(keepRawAnswers(ecs.config.streamCollector));
+      }
+      return ecs;
+    },
+    get ecr() {
+      return (ecr ??= created(new (sdk.ecr().ECRClient)(config)));
+    },
+    get secretsManager() {
+      return (secretsManager ??= created(new (sdk.secretsManager().SecretsManagerClient)(config)));
+    },
+    get logs() {
+      return (logs ??= created(new (sdk.logs().CloudWatchLogsClient)(config)));
+    },
+    ecrInRegion: perRegion((region) => created(new (sdk.ecr().ECRClient)({ ...config, region }))),
+    logsInRegion: perRegion((region) =>
+      created(new (sdk.logs().CloudWatchLogsClient)({ ...config, region })),
+    ),
+    secretsManagerInRegion: perRegion((region) =>
+      created(new (sdk.secretsManager().SecretsManagerClient)({ ...config, region })),
+    ),
     // Without a region, the SDK's own (AWS_REGION, the shared config) as for the other clients.
-    ssmInRegion: perOptionalRegion((region) => {
-      const client = new SSMClient(region === undefined ? config : { ...config, region });
-      others.push(client);
-      return client;
-    }),
+    ssmInRegion: perOptionalRegion((region) =>
+      created(new (sdk.ssm().SSMClient)(region === undefined ? config : { ...config, region })),
+    ),
     destroy() {
-      for (const client of [ecs, ecr, secretsManager, logs, ...others]) client.destroy();
+      for (const client of others) client.destroy();
     },
   };
 }
@@ -194,6 +196,20 @@ function inCluster(cluster: string | undefined): string {
 export function createEcsApi(
   client: ECSClient,
 ): EcsApi & EcsTaskRunnerApi & EcsServiceDeploymentsApi & EcsRevisionsApi {
+  const {
+    DeregisterTaskDefinitionCommand,
+    DescribeServiceDeploymentsCommand,
+    DescribeServicesCommand,
+    DescribeTaskDefinitionCommand,
+    DescribeTasksCommand,
+    ListServiceDeploymentsCommand,
+    ListTaskDefinitionsCommand,
+    ListTasksCommand,
+    RegisterTaskDefinitionCommand,
+    RunTaskCommand,
+    StopServiceDeploymentCommand,
+    UpdateServiceCommand,
+  } = sdk.ecs();
   return {
     describeServices: (input) =>
       call(
@@ -301,6 +317,7 @@ export function createEcsApi(
 }
 
 export function createLogsApi(client: CloudWatchLogsClient): LogsApi {
+  const { GetLogEventsCommand } = sdk.logs();
   return {
     getLogEvents: (input) =>
       call(
@@ -316,6 +333,7 @@ export function createLogsApi(client: CloudWatchLogsClient): LogsApi {
 }
 
 export function createSecretsApi(client: SecretsManagerClient, region?: string): SecretsApi {
+  const { DescribeSecretCommand } = sdk.secretsManager();
   return {
     describeSecret: (input) =>
       call(
@@ -332,6 +350,7 @@ export function createSecretsApi(client: SecretsManagerClient, region?: string):
 }
 
 export function createParametersApi(client: SSMClient, region?: string): ParametersApi {
+  const { GetParameterCommand } = sdk.ssm();
   return {
     getParameter: (input) =>
       call(
@@ -345,6 +364,7 @@ export function createParametersApi(client: SSMClient, region?: string): Paramet
 }
 
 export function createEcrAuthApi(client: ECRClient, region?: string): EcrAuthApi {
+  const { GetAuthorizationTokenCommand } = sdk.ecr();
   return {
     getAuthorizationToken: (input) =>
       call(
@@ -358,6 +378,7 @@ export function createEcrAuthApi(client: ECRClient, region?: string): EcrAuthApi
 }
 
 export function createEcrRepositoriesApi(client: ECRClient, region?: string): EcrRepositoriesApi {
+  const { DescribeRepositoriesCommand, DescribeRepositoryCreationTemplatesCommand } = sdk.ecr();
   return {
     describeRepositories: (input) =>
       call(
@@ -378,12 +399,21 @@ export function createEcrRepositoriesApi(client: ECRClient, region?: string): Ec
   };
 }
 
-/** The interfaces over a set of clients; per-region APIs are created on first use and reused. */
+/** The interfaces over a set of clients; each is created on first use (with its client) and reused. */
 export function createAwsApis(clients: AwsClients): AwsApis {
+  let ecs: ReturnType<typeof createEcsApi> | undefined;
+  let logs: LogsApi | undefined;
+  let secrets: SecretsApi | undefined;
   return {
-    ecs: createEcsApi(clients.ecs),
-    logs: createLogsApi(clients.logs),
-    secrets: createSecretsApi(clients.secretsManager),
+    get ecs() {
+      return (ecs ??= createEcsApi(clients.ecs));
+    },
+    get logs() {
+      return (logs ??= createLogsApi(clients.logs));
+    },
+    get secrets() {
+      return (secrets ??= createSecretsApi(clients.secretsManager));
+    },
     logsInRegion: perRegion((region) => createLogsApi(clients.logsInRegion(region))),
     secretsInRegion: perRegion((region) =>
       createSecretsApi(clients.secretsManagerInRegion(region), region),

@@ -5,7 +5,6 @@
 // few attempts with backoff (src/util/retry.ts, the project's one retry loop) on throttling, 5xx
 // and the network. A request that timed out is retried only when repeating it is harmless: a
 // second status is, a second deployment is not.
-import { getOctokit } from '@actions/github';
 import { errorMessage } from '../errors';
 import { parseRetryAfter, retry } from '../util/retry';
 import type { CreateDeploymentBody, DeploymentStatusBody } from './deployment-record';
@@ -69,6 +68,10 @@ interface OctokitFailure {
 
 export function createGitHubDeployments(options: GitHubClientOptions): GitHubDeployments {
   const now = options.now ?? Date.now;
+  // Loaded here, not on import: @actions/github takes ~90 ms to load, and only a run that records
+  // a deployment needs it. The bundler bundles a require as it does an import.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { getOctokit } = require('@actions/github') as typeof import('@actions/github');
   const octokit = getOctokit(options.token, {
     userAgent: options.userAgent,
     ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
