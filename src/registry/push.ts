@@ -195,6 +195,9 @@ async function sendBlob(
       }
       return 'uploaded';
     } catch (error) {
+      // Reading the base failed for good (after its own retries), or its bytes were wrong: sending
+      // it again would only meet that again. What failed in the target is worth another try.
+      if (!failedInTarget(error, name)) throw error;
       log(
         `${name}: ${label}: the upload started early failed (${errorCause(error)}): sending it now`,
       );
@@ -276,6 +279,12 @@ async function putManifestConverging(
       await settings.recheck();
     }
   }
+}
+
+/** A failure of the target registry itself, not of the source (another's RemoteError, an ImageError). */
+function failedInTarget(error: unknown, name: string): boolean {
+  if (error instanceof ImageError) return false;
+  return !(error instanceof RemoteError) || error.target === name;
 }
 
 function errorCause(error: unknown): string {

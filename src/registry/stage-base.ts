@@ -5,8 +5,9 @@
 // validation refuses cancels the sessions, and nothing of it is in the repository.
 // The task definition names the platform only once the pre-flight read it; staging guesses the
 // one ECS assumes without runtimePlatform (linux/amd64). A run for another platform cancels it.
-// Every step is tried once (the client without retries): staging only gets ahead of the build and
-// the push, which run anyway with their retries and report what fails.
+// Every step in the target is tried once (the client without retries): staging only gets ahead of
+// the push, which runs anyway with its retries and reports what fails. The base's layers are read
+// with the retries (resuming with Range), as the push would read them.
 
 import type { Descriptor, Platform } from '../image/types';
 import type { RegistryClient, RepositoryRef, StagedUpload } from './client';
@@ -64,11 +65,13 @@ export function stageBase(
               ? { state: 'present' }
               : {
                   state: 'streaming',
+                  // The read of the base resumes after a cut (Range) as the push's would, so a
+                  // failed read is final (the push does not send again what it could not read);
                   // openBlob verifies the bytes as they stream.
                   upload: once.stageBlob(
                     target,
                     layer,
-                    () => once.openBlob(image.registryLocation, layer),
+                    () => client.openBlob(image.registryLocation, layer),
                     { verifiedSource: true },
                   ),
                 },
