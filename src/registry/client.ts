@@ -365,7 +365,15 @@ class DistributionClient implements RegistryClient {
         if (response.status !== 200 && response.status !== 206) throw await response.toError();
         // A server that ignores Range sends everything again: skip what was already passed on.
         let skip = response.status === 200 ? received : 0;
-        if (response.status === 206) checkContentRange(response, received, where);
+        if (response.status === 206) {
+          // Not read on: the connection goes, rather than holding the process open.
+          try {
+            checkContentRange(response, received, where);
+          } catch (error) {
+            await response.discard();
+            throw error;
+          }
+        }
         const body = response.stream();
         current = body;
         for await (const chunk of body) {

@@ -1,10 +1,10 @@
-// One HTTP exchange with a registry, through an injected fetch: an idle timeout (no progress for
+// One HTTP exchange with a registry (node:http, or an injected fetch): an idle timeout (no progress for
 // `timeoutMs` aborts), byte and request counts, redirects followed by hand (dropping the
 // Authorization header when the redirect leaves the registry's origin, as S3-backed blob
 // storage needs), and every fetch failure turned into a RegistryNetworkError. No retries and no
 // auth here: the client decides what may be repeated and the authenticator adds credentials.
 
-import { Readable } from 'node:stream';
+import { finished, Readable, Transform } from 'node:stream';
 import { errorMessage } from '../errors';
 import {
   DROPPED_CONNECTION_CODES,
@@ -12,11 +12,34 @@ import {
   httpErrorFromBody,
   type RegistryHttpError,
 } from './errors';
-import { nodeHttpFetch } from './node-http-fetch';
+import { nodeHttpExchange } from './node-http-exchange';
 import { isLoopbackRegistry } from './reference';
 
-/** The part of the WHATWG fetch this module uses; node-http-fetch.ts by default. */
+/** A WHATWG fetch (tests script one); sent through `fetchExchange`. */
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+/** Header values by name, case-insensitive, as fetch's `Headers.get` gives them. */
+export interface HeaderLookup {
+  get(name: string): string | null;
+}
+
+export interface HttpInit {
+  method: string;
+  headers: Record<string, string>;
+  /** Bytes, or a stream sent with backpressure. */
+  body?: Buffer | Readable;
+  signal: AbortSignal;
+}
+
+/** One answer: its body is null for HEAD and for the statuses that have none. */
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: HeaderLookup;
+  readonly body: Readable | null;
+}
+
+/** Sends one request, follows no redirect; node-http-exchange.ts by default. */
+export type HttpExchange = (url: string, init: HttpInit) => Promise<HttpAnswer>;
 
 /** What the bench and tests read: requests sent by method, and body bytes each way. */
 export interface TransportStats {
@@ -48,7 +71,7 @@ export interface TransportRequest {
 
 export interface TransportResponse {
   readonly status: number;
-  readonly headers: Headers;
+  readonly headers: HeaderLookup;
   /** The URL that answered, after redirects. */
   readonly url: string;
   /** Reads the whole body; fails when it is longer than `limit` bytes. */
@@ -68,6 +91,7 @@ export interface Transport {
 }
 
 export interface TransportOptions {
+  /** Instead of node:http (tests): a fetch, which must not follow redirects. */
   fetch?: FetchLike;
   /** Abort an exchange when nothing moves (headers, a body chunk either way) for this long. */
   timeoutMs?: number;
@@ -89,6 +113,30 @@ export function registryBaseUrl(registry: string): string {
   return `${isLoopbackRegistry(registry) ? 'http' : 'https'}://${registry}`;
 }
 
+/** An HttpExchange through a WHATWG fetch, with manual redirects. */
+export function fetchExchange(fetch: FetchLike): HttpExchange {
+  return async (url, init) => {
+    const request: RequestInit & { duplex?: 'half' } = {
+      method: init.method,
+      headers: init.headers,
+      redirect: 'manual',
+      signal: init.signal,
+    };
+    if (init.body !== undefined) {
+      request.body = init.body as unknown as RequestInit['body'];
+      if (!Buffer.isBuffer(init.body)) request.duplex = 'half';
+    }
+    const response = await fetch(url, request);
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: response.body
+        ? Readable.fromWeb(response.body as Parameters<typeof Readable.fromWeb>[0])
+        : null,
+    };
+  };
+}
+
 /** Appends query parameters to a URL that may already carry some (upload Locations do). */
 export function withQuery(url: string, params: Record<string, string>): string {
   const parsed = new URL(url);
@@ -105,13 +153,13 @@ class FetchTransport implements Transport {
     bytesDown: 0,
   };
   readonly timeoutMs: number;
-  private readonly fetch: FetchLike;
+  private readonly exchange: HttpExchange;
   private readonly userAgent: string;
   private readonly now: () => number;
 
   constructor(options: TransportOptions) {
-    // Every request through node:http, not the global fetch (undici): see node-http-fetch.ts.
-    this.fetch = options.fetch ?? nodeHttpFetch;
+    // Every request through node:http, not the global fetch (undici): see node-http-exchange.ts.
+    this.exchange = options.fetch ? fetchExchange(options.fetch) : nodeHttpExchange;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.userAgent = options.userAgent ?? 'atlas-ecs-deploy';
     this.now = options.now ?? Date.now;
@@ -162,12 +210,7 @@ class FetchTransport implements Transport {
           `${method} ${redact(url)}: no progress for ${formatMs(this.timeoutMs)}`,
         ),
     );
-    const init: RequestInit & { duplex?: 'half' } = {
-      method,
-      headers,
-      redirect: 'manual',
-      signal: guard.signal,
-    };
+    const init: HttpInit = { method, headers, signal: guard.signal };
     let sourceError: unknown;
     let source: NodeJS.ReadableStream | undefined;
     if (Buffer.isBuffer(request.body)) {
@@ -176,25 +219,28 @@ class FetchTransport implements Transport {
     } else if (request.body) {
       source = request.body();
       const stats = this.stats;
+      const counted = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          guard.progress();
+          stats.bytesUp += chunk.length;
+          done(null, chunk);
+        },
+      });
       const stream = source;
-      init.duplex = 'half';
-      init.body = (async function* () {
-        try {
-          for await (const chunk of stream) {
-            const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-            guard.progress();
-            stats.bytesUp += bytes.length;
-            yield bytes;
-          }
-        } catch (error) {
-          sourceError = error;
-          throw error;
-        }
-      })() as unknown as RequestInit['body'];
+      // The source's own failure is the request's (a cancelled staging, bytes that do not verify).
+      stream.on('error', (error: unknown) => (sourceError = error));
+      // A source closed before its end (released once the answer came, say) fails the request
+      // rather than leaving it unfinished, its socket holding the process open.
+      finished(stream, (error) => {
+        if (error) counted.destroy(error);
+      });
+      // The request done or failed: nothing more is read from the source.
+      counted.on('close', () => destroyStream(stream));
+      init.body = stream.pipe(counted);
     }
-    let response: Response;
+    let response: HttpAnswer;
     try {
-      response = await this.fetch(url, init);
+      response = await this.exchange(url, init);
     } catch (error) {
       guard.done();
       destroyStream(source);
@@ -211,11 +257,11 @@ class FetchTransport implements Transport {
 
 class FetchResponse implements TransportResponse {
   readonly status: number;
-  readonly headers: Headers;
+  readonly headers: HeaderLookup;
   private used = false;
 
   constructor(
-    private readonly response: Response,
+    private readonly response: HttpAnswer,
     private readonly method: string,
     readonly url: string,
     private readonly guard: IdleGuard,
@@ -249,34 +295,30 @@ class FetchResponse implements TransportResponse {
     this.used = true;
     const body = this.response.body;
     if (!body) return Readable.from([]);
-    const reader = body.getReader();
     const { guard, stats, method, url } = this;
     const finish = () => this.finish();
-    return new Readable({
-      read() {
-        reader.read().then(
-          ({ done, value }) => {
-            if (done) {
-              finish();
-              this.push(null);
-              return;
-            }
-            guard.progress();
-            stats.bytesDown += value.byteLength;
-            this.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
-          },
-          (error: unknown) => {
-            finish();
-            this.destroy(guard.timedOut ?? toNetworkError(error, method, url));
-          },
-        );
+    // One synchronous hop per chunk: counted, and the idle timer re-armed.
+    const counted = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        guard.progress();
+        stats.bytesDown += chunk.length;
+        done(null, chunk);
       },
-      destroy(error, callback) {
+      flush(done) {
         finish();
-        reader.cancel().catch(() => undefined);
-        callback(error);
+        done();
       },
     });
+    body.on('error', (error) => {
+      finish();
+      counted.destroy(guard.timedOut ?? toNetworkError(error, method, url));
+    });
+    // Ended, failed, or dropped by its reader: an unfinished body is not read on.
+    counted.on('close', () => {
+      finish();
+      if (!body.readableEnded) body.destroy();
+    });
+    return body.pipe(counted);
   }
 
   async discard(): Promise<void> {
@@ -290,7 +332,7 @@ class FetchResponse implements TransportResponse {
       return;
     }
     this.used = true;
-    await this.response.body.cancel().catch(() => undefined);
+    this.response.body.destroy();
     this.finish();
   }
 

@@ -1,9 +1,9 @@
-// The node:http sender used for streamed request bodies (blob uploads): it must behave like fetch
-// for everything transport.ts relies on.
+// The node:http exchange every registry request goes through: what transport.ts relies on of it
+// (streamed bodies with backpressure, headers as fetch reads them, null bodies, errors, abort).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { nodeHttpFetch } from '../../src/registry/node-http-fetch';
 import { Readable } from 'node:stream';
+import { NodeHeaders, nodeHttpExchange } from '../../src/registry/node-http-exchange';
 import { createTransport } from '../../src/registry/transport';
 
 let server: Server;
@@ -24,25 +24,39 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-async function* chunks(count: number, size: number): AsyncGenerator<Buffer> {
-  for (let i = 0; i < count; i++) yield Buffer.alloc(size, i);
+function chunks(count: number, size: number): Readable {
+  return Readable.from(
+    (function* () {
+      for (let i = 0; i < count; i++) yield Buffer.alloc(size, i);
+    })(),
+  );
 }
 
-describe('nodeHttpFetch', () => {
-  it('streams an async-iterable body and answers with status, headers and body', async () => {
+async function text(body: Readable | null): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const chunk of body ?? []) parts.push(chunk as Buffer);
+  return Buffer.concat(parts).toString();
+}
+
+const signal = () => new AbortController().signal;
+
+describe('nodeHttpExchange', () => {
+  it('streams a body and answers with status, headers and body', async () => {
     handler = (req, body, res) => {
       res.writeHead(202, { Location: '/next', 'X-Method': req.method ?? '' });
       res.end(`${body.length}:${body[0]}:${body[body.length - 1]}`);
     };
-    const response = await nodeHttpFetch(`${base}/upload`, {
+    const response = await nodeHttpExchange(`${base}/upload`, {
       method: 'PATCH',
       headers: { 'Content-Length': String(8 * 65536) },
-      body: chunks(8, 65536) as unknown as RequestInit['body'],
+      body: chunks(8, 65536),
+      signal: signal(),
     });
     expect(response.status).toBe(202);
     expect(response.headers.get('location')).toBe('/next');
-    expect(response.headers.get('x-method')).toBe('PATCH');
-    expect(await response.text()).toBe(`${8 * 65536}:0:7`);
+    expect(response.headers.get('X-Method')).toBe('PATCH');
+    expect(response.headers.get('x-missing')).toBeNull();
+    expect(await text(response.body)).toBe(`${8 * 65536}:0:7`);
   });
 
   it('sends a Buffer body and gives a null body for 204 and for HEAD', async () => {
@@ -50,7 +64,12 @@ describe('nodeHttpFetch', () => {
       res.writeHead(204, { 'Docker-Content-Digest': `len-${body.length}` });
       res.end();
     };
-    const put = await nodeHttpFetch(`${base}/put`, { method: 'PUT', body: Buffer.from('abc') });
+    const put = await nodeHttpExchange(`${base}/put`, {
+      method: 'PUT',
+      headers: {},
+      body: Buffer.from('abc'),
+      signal: signal(),
+    });
     expect(put.status).toBe(204);
     expect(put.headers.get('docker-content-digest')).toBe('len-3');
     expect(put.body).toBeNull();
@@ -59,7 +78,11 @@ describe('nodeHttpFetch', () => {
       res.writeHead(200, { 'Content-Length': '10' });
       res.end();
     };
-    const head = await nodeHttpFetch(`${base}/head`, { method: 'HEAD' });
+    const head = await nodeHttpExchange(`${base}/head`, {
+      method: 'HEAD',
+      headers: {},
+      signal: signal(),
+    });
     expect(head.status).toBe(200);
     expect(head.body).toBeNull();
   });
@@ -70,7 +93,11 @@ describe('nodeHttpFetch', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     await expect(
-      nodeHttpFetch(`http://127.0.0.1:${port}/`, { method: 'GET' }),
+      nodeHttpExchange(`http://127.0.0.1:${port}/`, {
+        method: 'GET',
+        headers: {},
+        signal: signal(),
+      }),
     ).rejects.toMatchObject({
       code: 'ECONNREFUSED',
     });
@@ -83,18 +110,32 @@ describe('nodeHttpFetch', () => {
       throw new Error('source broke');
     }
     await expect(
-      nodeHttpFetch(`${base}/broken`, {
+      nodeHttpExchange(`${base}/broken`, {
         method: 'PATCH',
         headers: { 'Content-Length': '100' },
-        body: broken() as unknown as RequestInit['body'],
+        body: Readable.from(broken()),
+        signal: signal(),
       }),
     ).rejects.toThrow('source broke');
 
     const controller = new AbortController();
     handler = () => undefined; // never answers
-    const pending = nodeHttpFetch(`${base}/stall`, { method: 'GET', signal: controller.signal });
+    const pending = nodeHttpExchange(`${base}/stall`, {
+      method: 'GET',
+      headers: {},
+      signal: controller.signal,
+    });
     controller.abort();
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
+
+describe('NodeHeaders', () => {
+  it('reads names case-insensitively and joins repeated values as fetch does', () => {
+    const headers = new NodeHeaders({ 'x-repeated': ['a', 'b'], location: '/x' });
+    expect(headers.get('X-Repeated')).toBe('a, b');
+    expect(headers.get('Location')).toBe('/x');
+    expect(headers.get('content-length')).toBeNull();
   });
 });
 
@@ -122,7 +163,7 @@ describe('the transport', () => {
       body: Buffer.from('{}'),
     });
     await buffered.discard();
-    // fetch closes the connection after a HEAD and tees every body it sends: see node-http-fetch.ts.
+    // fetch closes the connection after a HEAD and tees every body it sends: see node-http-exchange.ts.
     const head = await transport.send({ method: 'HEAD', url: `${base}/v2/x/blobs/sha256:1` });
     await head.discard();
     const get = await transport.send({ method: 'GET', url: `${base}/v2/x/manifests/1` });
@@ -134,5 +175,49 @@ describe('the transport', () => {
       'GET 0 atlas-ecs-deploy-test via node:http',
     ]);
     expect(transport.stats.bytesUp).toBe(5);
+  });
+});
+
+describe('a request body released before its end', () => {
+  it('fails the request, so its socket does not hold the process open', async () => {
+    // The registry answers (keeping the connection) once it has the bytes Content-Length
+    // announced; the source has sent them all but not ended when the answer is read and the
+    // source released. Its request must not be left unfinished on a socket in use.
+    const connections: Array<Promise<void>> = [];
+    const eager = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(202, { 'Content-Length': '0' }).end());
+    });
+    eager.on('connection', (socket) =>
+      connections.push(new Promise((resolve) => socket.on('close', () => resolve()))),
+    );
+    await new Promise<void>((resolve) => eager.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (eager.address() as AddressInfo).port;
+      const transport = createTransport();
+      const response = await transport.send({
+        method: 'PATCH',
+        url: `http://127.0.0.1:${port}/v2/x/blobs/uploads/1`,
+        headers: { 'Content-Length': '4' },
+        body: () => {
+          const unended = new Readable({ read() {} });
+          unended.push(Buffer.from('abcd'));
+          return unended;
+        },
+      });
+      expect(response.status).toBe(202);
+      await response.discard();
+      expect(connections).toHaveLength(1);
+      let timer: NodeJS.Timeout | undefined;
+      const closed = await Promise.race([
+        connections[0]!.then(() => 'closed'),
+        new Promise((resolve) => (timer = setTimeout(() => resolve('still open after 2 s'), 2000))),
+      ]);
+      clearTimeout(timer);
+      expect(closed).toBe('closed');
+    } finally {
+      eager.closeAllConnections();
+      await new Promise<void>((resolve) => eager.close(() => resolve()));
+    }
   });
 });
