@@ -1,15 +1,15 @@
 // HashiCorp's HCL2 parser (Go compiled to WebAssembly, shipped by @cdktf/hcl2json), loaded by us.
 // The package's own entry point reads its wasm file relative to its install folder as soon as it is
 // imported, and a bundled action has no such folder; so we run the same wasm through the package's
-// Go runtime glue and read the wasm from next to dist/index.js (`npm run package` copies it there)
-// or, unbundled (tests, ts-node), from node_modules.
+// Go runtime glue and read the wasm from next to dist/index.js (`npm run package` puts it there,
+// decompressed) or, unbundled (tests, ts-node), from node_modules (gzipped).
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import { gunzipSync } from 'node:zlib';
 import type { ExpressionType } from '@cdktf/hcl2json/lib/syntax-tree';
 
-export const BUNDLED_WASM_NAME = 'hcl2json.wasm.gz';
+export const BUNDLED_WASM_NAME = 'hcl2json.wasm';
 
 type Callback = (error: string | null, result?: string) => void;
 interface HclBridge {
@@ -27,10 +27,11 @@ declare const WebAssembly: {
 
 let bridge: Promise<HclBridge> | undefined;
 
-function wasmFile(): string {
+function wasmBytes(): Buffer {
   const bundled = path.join(__dirname, BUNDLED_WASM_NAME);
-  if (existsSync(bundled)) return bundled;
-  return path.join(path.dirname(require.resolve('@cdktf/hcl2json/package.json')), 'main.wasm.gz');
+  if (existsSync(bundled)) return readFileSync(bundled);
+  const packaged = path.dirname(require.resolve('@cdktf/hcl2json/package.json'));
+  return gunzipSync(readFileSync(path.join(packaged, 'main.wasm.gz')));
 }
 
 async function load(): Promise<HclBridge> {
@@ -45,10 +46,7 @@ async function load(): Promise<HclBridge> {
   // V8 compiles wasm twice by default (a quick tier, then an optimised one) and keeps both for as
   // long as the instance lives: ~45 MB more for this 6.5 MB module, for a few short parses.
   v8.setFlagsFromString('--liftoff-only');
-  const { instance } = await WebAssembly.instantiate(
-    gunzipSync(readFileSync(wasmFile())),
-    go.importObject,
-  );
+  const { instance } = await WebAssembly.instantiate(wasmBytes(), go.importObject);
   const root: Partial<HclBridge> = {};
   // The Go program registers its functions on this object when it starts.
   globals.__parse_terraform_config_wasm__ = root;
