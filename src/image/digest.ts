@@ -57,14 +57,18 @@ export class HashingPassThrough extends Transform {
   }
 }
 
-/**
- * Passes a blob through and fails the stream (instead of ending it) when its bytes are not the
- * ones the descriptor names, so a consumer never mistakes corrupted content for a complete blob.
- */
-export function createVerifyingStream(
+/** Checks a blob's bytes as they pass: each problem is returned, to fail what carries them. */
+export interface DigestVerifier {
+  /** Counts and hashes a chunk; a problem when the blob is already longer than expected. */
+  update(chunk: Buffer): ImageError | undefined;
+  /** After the last chunk: a problem when the size or the digest is not the expected one. */
+  finish(): ImageError | undefined;
+}
+
+export function createDigestVerifier(
   expected: { digest: string; size: number },
   source: string,
-): Transform {
+): DigestVerifier {
   parseDigest(expected.digest, source);
   const hash = createHash('sha256');
   let bytes = 0;
@@ -74,23 +78,38 @@ export function createVerifyingStream(
       `${problem}; expected ${expected.digest} (${expected.size} bytes)`,
       'the blob is corrupted or was modified; fetch or regenerate the image again',
     );
+  return {
+    update(chunk) {
+      bytes += chunk.length;
+      if (bytes > expected.size) return mismatch(`holds more than ${expected.size} bytes`);
+      hash.update(chunk);
+      return undefined;
+    },
+    finish() {
+      if (bytes !== expected.size) return mismatch(`holds ${bytes} bytes`);
+      const actual = `sha256:${hash.digest('hex')}`;
+      return actual === expected.digest ? undefined : mismatch(`content hashes to ${actual}`);
+    },
+  };
+}
+
+/**
+ * Passes a blob through and fails the stream (instead of ending it) when its bytes are not the
+ * ones the descriptor names, so a consumer never mistakes corrupted content for a complete blob.
+ */
+export function createVerifyingStream(
+  expected: { digest: string; size: number },
+  source: string,
+): Transform {
+  const verifier = createDigestVerifier(expected, source);
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
-      bytes += chunk.length;
-      if (bytes > expected.size) {
-        callback(mismatch(`holds more than ${expected.size} bytes`));
-        return;
-      }
-      hash.update(chunk);
-      callback(null, chunk);
+      const problem = verifier.update(chunk);
+      if (problem) callback(problem);
+      else callback(null, chunk);
     },
     flush(callback) {
-      if (bytes !== expected.size) {
-        callback(mismatch(`holds ${bytes} bytes`));
-        return;
-      }
-      const actual = `sha256:${hash.digest('hex')}`;
-      callback(actual === expected.digest ? null : mismatch(`content hashes to ${actual}`));
+      callback(verifier.finish());
     },
   });
 }

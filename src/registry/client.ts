@@ -10,8 +10,8 @@
 // Requests go through an injected fetch; retries are bounded and only for steps that can be
 // repeated (bodies come from buffers or openers, never from an already-consumed stream).
 
-import { Readable, pipeline, type Writable } from 'node:stream';
-import { createVerifyingStream, sha256Digest } from '../image/digest';
+import { Readable, pipeline } from 'node:stream';
+import { createDigestVerifier, createVerifyingStream, sha256Digest } from '../image/digest';
 import { MediaType, isIndexMediaType, isManifestMediaType, type Descriptor } from '../image/types';
 import { retry, realSleep } from '../util/retry';
 import {
@@ -196,6 +196,9 @@ export interface RegistryClientOptions {
   userAgent?: string;
 }
 
+/** How far a blob's GET may run ahead of its reader. */
+const BLOB_READ_AHEAD = 256 * 1024;
+
 /** Registries refuse manifests above 4 MiB; anything bigger is not one. */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 const MANIFEST_ACCEPT = [
@@ -345,12 +348,20 @@ class DistributionClient implements RegistryClient {
 
   openBlob(repo: RepositoryRef, descriptor: Descriptor): Readable {
     const where = `${repo.registry}/${repo.repository} blob ${descriptor.digest}`;
-    const verify = createVerifyingStream(descriptor, where);
+    // Verified inline rather than through a Transform: one stream hop fewer per chunk of a layer.
+    const verifier = createDigestVerifier(descriptor, where);
     let received = 0;
     let current: Readable | undefined;
     let closed = false;
     let started = false;
+    let readAgain: (() => void) | undefined;
     const url = this.url(repo, `blobs/${descriptor.digest}`);
+    const context = () => this.context(repo, `get blob ${descriptor.digest}`, 'pull');
+    const wake = () => {
+      const resume = readAgain;
+      readAgain = undefined;
+      resume?.();
+    };
 
     const pump = async () => {
       await this.withRetry(`get blob ${descriptor.digest} from ${target(repo)}`, async () => {
@@ -386,37 +397,39 @@ class DistributionClient implements RegistryClient {
             if (data.length === 0) continue;
           }
           received += data.length;
-          if (!verify.write(data)) await drained(verify);
+          const problem = verifier.update(data);
+          if (problem) {
+            out.destroy(problem);
+            return;
+          }
+          if (!out.push(data)) await new Promise<void>((resolve) => (readAgain = resolve));
         }
       });
-      if (!closed) verify.end();
+      if (closed) return;
+      const problem = verifier.finish();
+      if (problem) out.destroy(problem);
+      else out.push(null);
     };
 
     // The GET starts on the first read, so blobs opened ahead of use cost nothing until then.
     const out = new Readable({
+      highWaterMark: BLOB_READ_AHEAD,
       read() {
         if (!started) {
           started = true;
           pump().catch((error: unknown) => {
-            if (!closed) verify.destroy(registryFailure(context(), error));
+            if (!closed) out.destroy(registryFailure(context(), error));
           });
         }
-        verify.resume();
+        wake();
       },
       destroy(error, callback) {
         closed = true;
         current?.destroy();
-        verify.destroy();
+        wake();
         callback(error);
       },
     });
-    const context = () => this.context(repo, `get blob ${descriptor.digest}`, 'pull');
-    verify.on('data', (chunk: Buffer) => {
-      if (!out.push(chunk)) verify.pause();
-    });
-    verify.on('end', () => out.push(null));
-    verify.on('error', (error) => out.destroy(error));
-    verify.pause();
     return out;
   }
 
@@ -786,16 +799,4 @@ function checkContentRange(response: TransportResponse, offset: number, where: s
       `${where}: asked to resume at byte ${offset}, the registry sent ${range}`,
     );
   }
-}
-
-function drained(stream: Writable): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off('drain', done);
-      stream.off('close', done);
-      resolve();
-    };
-    stream.on('drain', done);
-    stream.on('close', done);
-  });
 }
