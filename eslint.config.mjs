@@ -43,10 +43,16 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**/*.js'],
+    // CommonJS run by Node as is: the scripts, and the HCL parser's worker thread.
+    files: ['scripts/**/*.js', 'src/**/*.js'],
     languageOptions: {
       sourceType: 'commonjs',
-      globals: { require: 'readonly', __dirname: 'readonly', module: 'readonly' },
+      globals: {
+        require: 'readonly',
+        __dirname: 'readonly',
+        module: 'readonly',
+        WebAssembly: 'readonly',
+      },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

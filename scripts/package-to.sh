@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:?usage: package-to.sh OUTPUT_DIR}"
 npx ncc build src/index.ts -o "$out" --source-map --license licenses.txt >/dev/null
-node scripts/copy-wasm.js "$out"
+node scripts/package-hcl-parser.js "$out"
 echo "$out/index.js"

@@ -1,79 +1,105 @@
-// HashiCorp's HCL2 parser (Go compiled to WebAssembly, shipped by @cdktf/hcl2json), loaded by us.
-// The package's own entry point reads its wasm file relative to its install folder as soon as it is
-// imported, and a bundled action has no such folder; so we run the same wasm through the package's
-// Go runtime glue and read the wasm from next to dist/index.js (`npm run package` puts it there,
-// decompressed) or, unbundled (tests, ts-node), from node_modules (gzipped).
-import { existsSync, readFileSync } from 'node:fs';
+// HashiCorp's HCL2 parser (Go compiled to WebAssembly, shipped by @cdktf/hcl2json), run on a
+// thread of its own (hcl2json-worker.js): loading it and each parse are synchronous wasm, which on
+// the main thread held back the base image's upload. The package's own entry point reads its wasm
+// relative to its install folder, which a bundled action has not; so the worker runs the same wasm
+// through the package's Go runtime glue, read from next to dist/index.js (`npm run package` puts
+// it there, decompressed) or, unbundled (tests, ts-node), from node_modules (gzipped).
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import * as v8 from 'node:v8';
-import { gunzipSync } from 'node:zlib';
+import { Worker } from 'node:worker_threads';
 import type { ExpressionType } from '@cdktf/hcl2json/lib/syntax-tree';
 
 export const BUNDLED_WASM_NAME = 'hcl2json.wasm';
+/** The worker's file: the source next to this one, or its bundle next to dist/index.js. */
+export const WORKER_FILE = 'hcl2json-worker.js';
 
-type Callback = (error: string | null, result?: string) => void;
-interface HclBridge {
-  parse(filename: string, contents: string, callback: Callback): void;
-  getExpressionAst(filename: string, expression: string, callback: Callback): void;
+type Call = 'parse' | 'getExpressionAst';
+
+interface Answer {
+  id: number;
+  error?: string;
+  result?: string;
 }
-interface GoRuntime {
-  importObject: object;
-  run(instance: object): Promise<void>;
-}
-// Node has WebAssembly built in; the project's TypeScript lib (no DOM) does not declare it.
-declare const WebAssembly: {
-  instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: object }>;
-};
 
-let bridge: Promise<HclBridge> | undefined;
-
-function wasmBytes(): Buffer {
+function wasmPath(): string {
   const bundled = path.join(__dirname, BUNDLED_WASM_NAME);
-  if (existsSync(bundled)) return readFileSync(bundled);
-  const packaged = path.dirname(require.resolve('@cdktf/hcl2json/package.json'));
-  return gunzipSync(readFileSync(path.join(packaged, 'main.wasm.gz')));
+  if (existsSync(bundled)) return bundled;
+  return path.join(path.dirname(require.resolve('@cdktf/hcl2json/package.json')), 'main.wasm.gz');
 }
 
-async function load(): Promise<HclBridge> {
-  // Defines globalThis.Go, the runtime the wasm was compiled against.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require('@cdktf/hcl2json/wasm/bridge_wasm_exec.js');
-  const globals = globalThis as unknown as {
-    Go: new () => GoRuntime;
-    __parse_terraform_config_wasm__?: Partial<HclBridge>;
-  };
-  const go = new globals.Go();
-  // V8 compiles wasm twice by default (a quick tier, then an optimised one) and keeps both for as
-  // long as the instance lives: ~45 MB more for this 6.5 MB module, for a few short parses.
-  v8.setFlagsFromString('--liftoff-only');
-  const { instance } = await WebAssembly.instantiate(wasmBytes(), go.importObject);
-  const root: Partial<HclBridge> = {};
-  // The Go program registers its functions on this object when it starts.
-  globals.__parse_terraform_config_wasm__ = root;
-  void go.run(instance);
-  if (typeof root.parse !== 'function') throw new Error('the HCL parser did not start');
-  return root as HclBridge;
+/** The parser's thread; it holds the process open only while a call waits for it. */
+class HclThread {
+  private readonly worker: Worker;
+  private readonly waiting = new Map<
+    number,
+    { resolve: (json: string) => void; reject: (error: Error) => void }
+  >();
+  private next = 0;
+  private failure: Error | undefined;
+
+  constructor() {
+    this.worker = new Worker(path.join(__dirname, WORKER_FILE), {
+      workerData: { wasm: wasmPath() },
+    });
+    this.worker.unref();
+    this.worker.on('message', (answer: Answer) => {
+      const call = this.waiting.get(answer.id);
+      if (!call) return;
+      this.waiting.delete(answer.id);
+      this.holdWhileWaiting();
+      if (answer.error !== undefined) call.reject(new Error(answer.error));
+      else call.resolve(answer.result ?? 'null');
+    });
+    this.worker.on('error', (error: Error) =>
+      this.fail(new Error(`the HCL parser failed: ${error.message}`)),
+    );
+    this.worker.on('exit', (code: number) =>
+      this.fail(new Error(`the HCL parser stopped (exit code ${code})`)),
+    );
+  }
+
+  call(name: Call, filename: string, text: string): Promise<string> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      const id = this.next++;
+      this.waiting.set(id, { resolve, reject });
+      this.holdWhileWaiting();
+      this.worker.postMessage({ id, name, filename, text });
+    });
+  }
+
+  stop(): void {
+    this.fail(new Error('the HCL parser was released'));
+    void this.worker.terminate();
+  }
+
+  private holdWhileWaiting(): void {
+    if (this.waiting.size > 0) this.worker.ref();
+    else this.worker.unref();
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const call of this.waiting.values()) call.reject(this.failure);
+    this.waiting.clear();
+    this.holdWhileWaiting();
+  }
 }
+
+let thread: HclThread | undefined;
 
 /**
- * Drops the parser so the collector can reclaim it (its compiled code and the Go heap, ~50 MB)
- * before the memory-hungry phases; a later parse loads it again.
+ * Stops the parser's thread (its compiled code and the Go heap, ~50 MB) before the memory-hungry
+ * phases; a later parse starts it again.
  */
 export function releaseHclParser(): void {
-  bridge = undefined;
-  delete (globalThis as { __parse_terraform_config_wasm__?: unknown })
-    .__parse_terraform_config_wasm__;
+  thread?.stop();
+  thread = undefined;
 }
 
-async function call(name: keyof HclBridge, filename: string, text: string): Promise<unknown> {
-  bridge ??= load();
-  const hcl = await bridge;
-  const json = await new Promise<string>((resolve, reject) =>
-    hcl[name](filename, text, (error, result) =>
-      error ? reject(new Error(error)) : resolve(result ?? 'null'),
-    ),
-  );
-  return JSON.parse(json);
+async function call(name: Call, filename: string, text: string): Promise<unknown> {
+  thread ??= new HclThread();
+  return JSON.parse(await thread.call(name, filename, text));
 }
 
 /** Parses HCL text into its JSON form; rejects with HCL's diagnostics ("parse config: [...]"). */
