@@ -17,6 +17,7 @@ import { pullBaseImage } from './registry/pull';
 import { pushImage } from './registry/push';
 import { stageBase } from './registry/stage-base';
 import { collectingGarbage } from './util/collect-garbage';
+import { startHclParser } from './util/hcl2json';
 import { parseImageReference, parseRepository } from './registry/reference';
 import { createActionIO, type ActionIO } from './report/action-io';
 import { reportFailure } from './report/failure';
@@ -82,6 +83,11 @@ function createDeps(io: ActionIO, env: NodeJS.ProcessEnv): Deps & { close(): voi
         ),
       ),
     aws,
+    loadAws: () => {
+      const loaded = awsClients();
+      void loaded.ecs;
+      void loaded.secretsManager;
+    },
     // Octokit's base URL is GITHUB_API_URL (GitHub Enterprise Server), its default.
     githubDeployments: (target) =>
       createGitHubDeployments({
@@ -100,6 +106,8 @@ function createDeps(io: ActionIO, env: NodeJS.ProcessEnv): Deps & { close(): voi
 export async function run(): Promise<void> {
   const io = createActionIO();
   let deps: ReturnType<typeof createDeps> | undefined;
+  // Every mode reads atlas.hcl: the parser's thread starts while the inputs are read.
+  startHclParser();
   try {
     const settings = readInputs();
     deps = createDeps(io, process.env);

@@ -78,6 +78,11 @@ export interface Deps {
   stageBase?(reference: string, platform: Platform, repository: string): BaseStaging;
   /** Created on first use, so a dry run never builds an AWS client. */
   aws(): AwsApis;
+  /**
+   * Loads the code of the AWS clients the pre-flight uses, making no call: tens of ms of
+   * synchronous module loading, done while atlas.hcl is parsed on the parser's thread.
+   */
+  loadAws?(): void;
   /** Asked for only when the run records a GitHub deployment. */
   githubDeployments(target: GitHubRepository & { readonly token: string }): GitHubDeployments;
   sleep(ms: number): Promise<void>;
@@ -117,13 +122,23 @@ async function runPhases(
 ): Promise<RunResult> {
   const { io } = deps;
 
-  const project = await deps.readProject({
+  const reading = deps.readProject({
     workspace: settings.workspace,
     migrationsDir: settings.migrationsDir,
     atlasConfig: settings.atlasConfig,
     atlasEnv: settings.atlasEnv,
     vars: settings.vars,
   });
+  // A dry run makes no AWS call; any other run's pre-flight needs the clients loaded. A client
+  // that cannot be made fails the pre-flight, which reports it.
+  if (!settings.dryRun) {
+    try {
+      deps.loadAws?.();
+    } catch {
+      // Reported by the pre-flight.
+    }
+  }
+  const project = await reading;
   for (const warning of project.warnings) io.warning(warning.message, warning.location);
   const fromFile = await readTaskDefinitionFile(settings, deps);
   const checkedAll = await preflightPhase(settings, fromFile, deps);

@@ -27,20 +27,29 @@ describe('the HCL parser thread', () => {
     expect(await parse('atlas.hcl', 'a = 1\n')).toEqual({ a: 1 });
   });
 
-  it('keeps the process alive while a parse waits, and lets it exit after', () => {
-    const script = [
-      "const { parse } = require('./src/util/hcl2json');",
-      "parse('atlas.hcl', 'a = 1\\n').then((result) => console.log(JSON.stringify(result)));",
-    ].join('\n');
+  function runScript(lines: string[]) {
     const run = spawnSync(
       process.execPath,
-      ['-r', 'ts-node/register/transpile-only', '-e', script],
+      ['-r', 'ts-node/register/transpile-only', '-e', lines.join('\n')],
       { cwd: path.join(__dirname, '..', '..'), encoding: 'utf8', timeout: 20_000 },
     );
     expect(run.error).toBeUndefined(); // not killed by the timeout: nothing held it open
-    expect({ status: run.status, stdout: run.stdout.trim() }).toEqual({
-      status: 0,
-      stdout: '{"a":1}',
-    });
+    return { status: run.status, stdout: run.stdout.trim() };
+  }
+
+  it('keeps the process alive while a parse waits, and lets it exit after', () => {
+    const run = runScript([
+      "const { parse } = require('./src/util/hcl2json');",
+      "parse('atlas.hcl', 'a = 1\\n').then((result) => console.log(JSON.stringify(result)));",
+    ]);
+    expect(run).toEqual({ status: 0, stdout: '{"a":1}' });
+  });
+
+  it('started ahead and never used (a run refused on its inputs), lets the process exit', () => {
+    const run = runScript([
+      "require('./src/util/hcl2json').startHclParser();",
+      "console.log('started');",
+    ]);
+    expect(run).toEqual({ status: 0, stdout: 'started' });
   });
 });

@@ -41,7 +41,6 @@ class HclThread {
     this.worker = new Worker(path.join(__dirname, WORKER_FILE), {
       workerData: { wasm: wasmPath() },
     });
-    this.worker.unref();
     this.worker.on('message', (answer: Answer) => {
       const call = this.waiting.get(answer.id);
       if (!call) return;
@@ -56,6 +55,8 @@ class HclThread {
     this.worker.on('exit', (code: number) =>
       this.fail(new Error(`the HCL parser stopped (exit code ${code})`)),
     );
+    // After the listeners: adding a 'message' listener refs the thread again.
+    this.worker.unref();
   }
 
   call(name: Call, filename: string, text: string): Promise<string> {
@@ -87,6 +88,14 @@ class HclThread {
 }
 
 let thread: HclThread | undefined;
+
+/**
+ * Starts the parser's thread ahead of the first parse: its start-up (Node's, the wasm's) then
+ * overlaps the main thread's own, which reads the inputs and starts the base's upload meanwhile.
+ */
+export function startHclParser(): void {
+  thread ??= new HclThread();
+}
 
 /**
  * Stops the parser's thread (its compiled code and the Go heap, ~50 MB) before the memory-hungry
