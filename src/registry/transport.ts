@@ -1,5 +1,5 @@
-// One HTTP exchange with a registry (node:http, or an injected fetch): an idle timeout (no progress for
-// `timeoutMs` aborts), byte and request counts, redirects followed by hand (dropping the
+// One HTTP exchange with a registry (node:http, or an injected fetch): an idle timeout (no
+// progress for `timeoutMs` aborts), byte and request counts, redirects followed by hand (dropping the
 // Authorization header when the redirect leaves the registry's origin, as S3-backed blob
 // storage needs), and every fetch failure turned into a RegistryNetworkError. No retries and no
 // auth here: the client decides what may be repeated and the authenticator adds credentials.
