@@ -70,11 +70,14 @@ async function localAction(envFile: string): Promise<LocalActionRun> {
       AWS_EC2_METADATA_DISABLED: 'true',
     },
     stdio: 'pipe',
+    // Its own process group: npx runs the action through a shell and tsx, and a run that hangs
+    // must be stopped whole (killing npx alone leaves them holding the output pipes open).
+    detached: true,
   });
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 100_000);
+  const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 100_000);
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   clearTimeout(timer);
   return {
