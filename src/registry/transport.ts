@@ -105,7 +105,7 @@ const ERROR_BODY_LIMIT = 64 * 1024;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 export function createTransport(options: TransportOptions = {}): Transport {
-  return new FetchTransport(options);
+  return new HttpTransport(options);
 }
 
 /** `https://host/v2/` for every registry, except loopback ones which speak plain HTTP. */
@@ -144,7 +144,7 @@ export function withQuery(url: string, params: Record<string, string>): string {
   return parsed.toString();
 }
 
-class FetchTransport implements Transport {
+class HttpTransport implements Transport {
   readonly stats: TransportStats = {
     requests: {},
     tokenRequests: 0,
@@ -249,13 +249,13 @@ class FetchTransport implements Transport {
     }
     guard.progress();
     if (response.status === 401) this.stats.challenges++;
-    return new FetchResponse(response, method, url, guard, this.stats, this.now, () =>
+    return new HttpResponse(response, method, url, guard, this.stats, this.now, () =>
       destroyStream(source),
     );
   }
 }
 
-class FetchResponse implements TransportResponse {
+class HttpResponse implements TransportResponse {
   readonly status: number;
   readonly headers: HeaderLookup;
   private used = false;
