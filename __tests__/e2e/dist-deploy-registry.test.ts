@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { blobPath, readOciLayoutImage } from '../../src/files/oci-layout';
+import { pushableFromLayout } from '../helpers/images';
 import { pullBaseImage } from '../../src/registry/pull';
 import { pushImage } from '../../src/registry/push';
 import { parseImageReference } from '../../src/registry/reference';
@@ -52,20 +53,7 @@ async function pushStandInBaseTo(registryHost: string) {
   const base = await readOciLayoutImage(layout, 'latest', amd64);
   const baseRepo = { registry: registryHost, repository: 'arigaio/atlas' };
   const { client } = testClient(scratch);
-  await pushImage(
-    client,
-    baseRepo,
-    {
-      manifestBytes: readFileSync(blobPath(layout, base.manifestDescriptor.digest)),
-      manifestDescriptor: base.manifestDescriptor,
-      blobs: [base.configDescriptor, ...base.manifest.layers].map((descriptor) => ({
-        descriptor,
-        open: () => base.openBlob(descriptor),
-      })),
-    },
-    ['latest'],
-    () => undefined,
-  );
+  await pushImage(client, baseRepo, pushableFromLayout(layout, base), ['latest'], () => undefined);
   return base;
 }
 

@@ -3,9 +3,16 @@
 // bytes their descriptors were computed from.
 
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
+import { blobPath } from '../../src/files/oci-layout';
 import { sha256Digest } from '../../src/image/digest';
-import { FAMILY_MEDIA_TYPES, type Descriptor, type MediaTypeFamily } from '../../src/image/types';
+import {
+  FAMILY_MEDIA_TYPES,
+  type Descriptor,
+  type MediaTypeFamily,
+  type SourceImage,
+} from '../../src/image/types';
 import type { PushBlob, PushableImage } from '../../src/registry/push';
 
 export interface TestBlob {
@@ -108,4 +115,16 @@ export function pushable(
 
 export function randomLayer(size: number): Buffer {
   return randomBytes(size);
+}
+
+/** An image read from an OCI layout (readOciLayoutImage), as pushImage takes it. */
+export function pushableFromLayout(layout: string, image: SourceImage): PushableImage {
+  return {
+    manifestBytes: readFileSync(blobPath(layout, image.manifestDescriptor.digest)),
+    manifestDescriptor: image.manifestDescriptor,
+    blobs: [image.configDescriptor, ...image.manifest.layers].map((descriptor) => ({
+      descriptor,
+      open: () => image.openBlob(descriptor),
+    })),
+  };
 }

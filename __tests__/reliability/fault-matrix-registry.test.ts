@@ -5,10 +5,11 @@
 // (the client retries); a 500 or a reset on every request of the method must fail cleanly. After
 // each run the same invariants are checked (fault-invariants.ts), and the outcomes are published
 // as a table (reports/fault-matrix-registry.md).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { blobPath, readOciLayoutImage } from '../../src/files/oci-layout';
+import { readOciLayoutImage } from '../../src/files/oci-layout';
+import { pushableFromLayout } from '../helpers/images';
 import { pushImage } from '../../src/registry/push';
 import { scenarios } from '../helpers/fake-aws';
 import { startFaultProxy, type FaultAction } from '../helpers/fault-proxy';
@@ -96,14 +97,7 @@ async function pushStandInBase(host: string): Promise<void> {
     await pushImage(
       client,
       { registry: host, repository: BASE_REPOSITORY },
-      {
-        manifestBytes: readFileSync(blobPath(layout, base.manifestDescriptor.digest)),
-        manifestDescriptor: base.manifestDescriptor,
-        blobs: [base.configDescriptor, ...base.manifest.layers].map((descriptor) => ({
-          descriptor,
-          open: () => base.openBlob(descriptor),
-        })),
-      },
+      pushableFromLayout(layout, base),
       ['latest'],
       () => undefined,
     );

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { generateStandInBase } from '../../scripts/make-stand-in-base';
 import { blobPath, readOciLayoutImage } from '../../src/files/oci-layout';
+import { pushableFromLayout } from '../helpers/images';
 import type { SourceImage } from '../../src/image/types';
 import { MediaType } from '../../src/image/types';
 import type { RegistryClient } from '../../src/registry/client';
@@ -78,20 +79,7 @@ async function pushStandInBase(client: RegistryClient, registry: string) {
   for (const platform of [amd64, arm64]) {
     const image = await readOciLayoutImage(layout, 'latest', platform);
     images.push(image);
-    await pushImage(
-      client,
-      repo,
-      {
-        manifestBytes: readFileSync(blobPath(layout, image.manifestDescriptor.digest)),
-        manifestDescriptor: image.manifestDescriptor,
-        blobs: [image.configDescriptor, ...image.manifest.layers].map((descriptor) => ({
-          descriptor,
-          open: () => image.openBlob(descriptor),
-        })),
-      },
-      [],
-      () => undefined,
-    );
+    await pushImage(client, repo, pushableFromLayout(layout, image), [], () => undefined);
   }
   await client.putManifest(
     repo,

@@ -5,10 +5,11 @@
 // Bearer token server, database URLs and AWS credentials in the step's environment. Everything the
 // run leaves (log, stderr, job summary, output file, every file it wrote) is searched for each of
 // them in every form (secret-scan.ts): zero hits, and the table says what was searched.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { blobPath, readOciLayoutImage } from '../../src/files/oci-layout';
+import { readOciLayoutImage } from '../../src/files/oci-layout';
+import { pushableFromLayout } from '../helpers/images';
 import { pushImage } from '../../src/registry/push';
 import { startEcrEndpoint, type EcrEndpoint } from '../helpers/ecr-endpoint';
 import { scenarios, type FakeAws } from '../helpers/fake-aws';
@@ -149,14 +150,7 @@ async function pushBaseTo(registry: string): Promise<void> {
     await pushImage(
       testClient(dockerConfig).client,
       { registry, repository: 'arigaio/atlas' },
-      {
-        manifestBytes: readFileSync(blobPath(layout, base.manifestDescriptor.digest)),
-        manifestDescriptor: base.manifestDescriptor,
-        blobs: [base.configDescriptor, ...base.manifest.layers].map((descriptor) => ({
-          descriptor,
-          open: () => base.openBlob(descriptor),
-        })),
-      },
+      pushableFromLayout(layout, base),
       ['latest'],
       () => undefined,
     );
