@@ -162,6 +162,8 @@ async function runPhases(
     : await io.group(`Push to ${start.repository}`, async () =>
         deps.pushImage(start.repository, pushableImage(image, base, await staging?.layers()), tags),
       );
+  // A staged layer the image did not use (say, its tag moved between staging and the build) is
+  // deleted now, not after the rollout is watched; the final cancel in run() is then a no-op.
   await staging?.cancel();
 
   const revisions = planRevisions(settings, start.described, patchOptions, imageReference);
