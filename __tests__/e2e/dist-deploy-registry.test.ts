@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { blobPath, readOciLayoutImage } from '../../src/files/oci-layout';
 import { pushableFromLayout } from '../helpers/images';
+import { MediaType } from '../../src/image/types';
 import { pullBaseImage } from '../../src/registry/pull';
 import { pushImage } from '../../src/registry/push';
 import { parseImageReference } from '../../src/registry/reference';
@@ -55,6 +56,30 @@ async function pushStandInBaseTo(registryHost: string) {
   const { client } = testClient(scratch);
   await pushImage(client, baseRepo, pushableFromLayout(layout, base), ['latest'], () => undefined);
   return base;
+}
+
+/** Puts the stand-in base's index (amd64 and arm64) at <registry>/arigaio/atlas:latest. */
+async function pushStandInIndexTo(registryHost: string) {
+  const layout = path.join(ws.dir, 'base-image');
+  const index = JSON.parse(readFileSync(path.join(layout, 'index.json'), 'utf8')) as {
+    manifests: { digest: string }[];
+  };
+  const indexDigest = index.manifests[0]!.digest;
+  const baseRepo = { registry: registryHost, repository: 'arigaio/atlas' };
+  const { client } = testClient(scratch);
+  const images = [];
+  for (const architecture of ['amd64', 'arm64']) {
+    const image = await readOciLayoutImage(layout, 'latest', { os: 'linux', architecture });
+    await pushImage(client, baseRepo, pushableFromLayout(layout, image), [], () => undefined);
+    images.push(image);
+  }
+  await client.putManifest(
+    baseRepo,
+    'latest',
+    readFileSync(blobPath(layout, indexDigest)),
+    MediaType.ociIndex,
+  );
+  return { amd64: images[0]!, arm64: images[1]! };
 }
 
 describe('a base image in the same registry', () => {
@@ -251,6 +276,50 @@ describe('a base image in another registry (its layers staged while the run is c
     }
     const manifest = await getManifest(registry.url, name, run.outputs['image-digest']!);
     expect(manifest.matches).toBe(true);
+  });
+
+  it('an ARM64 task definition cancels the amd64 layers staging guessed, and pushes arm64', async () => {
+    const { amd64, arm64 } = await pushStandInIndexTo(baseHost.host);
+    const file = path.join(ws.dir, 'task-definition.json');
+    const described = JSON.parse(readFileSync(file, 'utf8'));
+    described.taskDefinition.runtimePlatform.cpuArchitecture = 'ARM64';
+    writeFileSync(file, JSON.stringify(described));
+    targetHost.reset();
+    const name = repositoryName('staged-arm64');
+    // The pre-flight (which reads the platform) waits for staging's amd64 bytes to arrive.
+    aws.fault('DescribeServices', {
+      kind: 'hold',
+      until: targetHost.answered((r) => r.method === 'PATCH'),
+    });
+    const run = await runDeploy(
+      ws.dir,
+      aws,
+      deployInputs(`${targetHost.host}/${name}`, {
+        'atlas-image': `${baseHost.host}/arigaio/atlas:latest`,
+        'task-definition': 'task-definition.json',
+      }),
+    );
+    expect(stderrOf(run)).toBe('');
+    expect(run.errors).toEqual([]);
+    expect(run.code).toBe(0);
+    // The amd64 layers staging started were deleted, never committed; the arm64 ones were pushed.
+    const amd64Only = amd64.manifest.layers.filter(
+      (layer) => !arm64.manifest.layers.some((other) => other.digest === layer.digest),
+    );
+    expect(amd64Only.length).toBeGreaterThan(0);
+    for (const layer of amd64Only) expect(uploadsOf(layer.digest)).toEqual([]);
+    expect(targetHost.records.filter((r) => r.method === 'DELETE').map((r) => r.status)).toEqual(
+      amd64Only.map(() => 204),
+    );
+    const { client } = testClient(scratch);
+    const target = { registry: targetHost.host, repository: name };
+    for (const layer of amd64Only)
+      expect(await client.headBlob(target, layer.digest)).toBeUndefined();
+    for (const layer of arm64.manifest.layers) {
+      expect(await client.headBlob(target, layer.digest)).toEqual({ size: layer.size });
+    }
+    const pushed = await getManifest(registry.url, name, run.outputs['image-digest']!);
+    expect(pushed.matches).toBe(true);
   });
 
   it('a run refused after staging began leaves nothing in the target repository', async () => {
