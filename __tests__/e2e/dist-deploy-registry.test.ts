@@ -6,8 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { blobPath, readOciLayoutImage } from '../../src/files/oci-layout';
-import { pushableFromLayout } from '../helpers/images';
-import { MediaType } from '../../src/image/types';
+import { pushableFromLayout, pushLayoutIndex } from '../helpers/images';
 import { pullBaseImage } from '../../src/registry/pull';
 import { pushImage } from '../../src/registry/push';
 import { parseImageReference } from '../../src/registry/reference';
@@ -59,27 +58,9 @@ async function pushStandInBaseTo(registryHost: string) {
 }
 
 /** Puts the stand-in base's index (amd64 and arm64) at <registry>/arigaio/atlas:latest. */
-async function pushStandInIndexTo(registryHost: string) {
-  const layout = path.join(ws.dir, 'base-image');
-  const index = JSON.parse(readFileSync(path.join(layout, 'index.json'), 'utf8')) as {
-    manifests: { digest: string }[];
-  };
-  const indexDigest = index.manifests[0]!.digest;
-  const baseRepo = { registry: registryHost, repository: 'arigaio/atlas' };
-  const { client } = testClient(scratch);
-  const images = [];
-  for (const architecture of ['amd64', 'arm64']) {
-    const image = await readOciLayoutImage(layout, 'latest', { os: 'linux', architecture });
-    await pushImage(client, baseRepo, pushableFromLayout(layout, image), [], () => undefined);
-    images.push(image);
-  }
-  await client.putManifest(
-    baseRepo,
-    'latest',
-    readFileSync(blobPath(layout, indexDigest)),
-    MediaType.ociIndex,
-  );
-  return { amd64: images[0]!, arm64: images[1]! };
+function pushStandInIndexTo(registryHost: string) {
+  const repo = { registry: registryHost, repository: 'arigaio/atlas' };
+  return pushLayoutIndex(testClient(scratch).client, repo, path.join(ws.dir, 'base-image'));
 }
 
 describe('a base image in the same registry', () => {

@@ -4,16 +4,19 @@
 
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import { blobPath } from '../../src/files/oci-layout';
+import { blobPath, readOciLayoutImage } from '../../src/files/oci-layout';
 import { sha256Digest } from '../../src/image/digest';
 import {
   FAMILY_MEDIA_TYPES,
+  MediaType,
   type Descriptor,
   type MediaTypeFamily,
   type SourceImage,
 } from '../../src/image/types';
-import type { PushBlob, PushableImage } from '../../src/registry/push';
+import type { RegistryClient, RepositoryRef } from '../../src/registry/client';
+import { pushImage, type PushBlob, type PushableImage } from '../../src/registry/push';
 
 export interface TestBlob {
   bytes: Buffer;
@@ -127,4 +130,29 @@ export function pushableFromLayout(layout: string, image: SourceImage): Pushable
       open: () => image.openBlob(descriptor),
     })),
   };
+}
+
+/**
+ * Pushes an OCI layout's two-platform image (the example's stand-in base): each platform's
+ * manifest untagged, then the index as `tag`.
+ */
+export async function pushLayoutIndex(
+  client: RegistryClient,
+  repo: RepositoryRef,
+  layout: string,
+  tag = 'latest',
+): Promise<{ indexDigest: string; amd64: SourceImage; arm64: SourceImage }> {
+  const index = JSON.parse(readFileSync(path.join(layout, 'index.json'), 'utf8')) as {
+    manifests: { digest: string }[];
+  };
+  const indexDigest = index.manifests[0]!.digest;
+  const images: SourceImage[] = [];
+  for (const architecture of ['amd64', 'arm64']) {
+    const image = await readOciLayoutImage(layout, 'latest', { os: 'linux', architecture });
+    await pushImage(client, repo, pushableFromLayout(layout, image), [], () => undefined);
+    images.push(image);
+  }
+  const indexBytes = readFileSync(blobPath(layout, indexDigest));
+  await client.putManifest(repo, tag, indexBytes, MediaType.ociIndex);
+  return { indexDigest, amd64: images[0]!, arm64: images[1]! };
 }

@@ -5,16 +5,13 @@
 // what was wrong, with no AWS write and no tag pushed; or, for a resumable cut and for blobs
 // redirected to another host (S3-style), in success, without credentials sent to that host.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { generateStandInBase } from '../../scripts/make-stand-in-base';
-import { blobPath, readOciLayoutImage } from '../../src/files/oci-layout';
-import { pushableFromLayout } from '../helpers/images';
-import type { SourceImage } from '../../src/image/types';
+import { pushLayoutIndex } from '../helpers/images';
 import { MediaType } from '../../src/image/types';
 import type { RegistryClient } from '../../src/registry/client';
-import { pushImage } from '../../src/registry/push';
 import { createTransport } from '../../src/registry/transport';
 import {
   annotationText,
@@ -41,8 +38,6 @@ const BASE_REPOSITORY = 'arigaio/atlas';
 /** Where a cut connection ends, in the 1 MiB base layer. */
 const CUT_AT = 300_000;
 const OTHER_DIGEST = `sha256:${'e'.repeat(64)}`;
-const amd64 = { os: 'linux', architecture: 'amd64' };
-const arm64 = { os: 'linux', architecture: 'arm64', variant: 'v8' };
 
 const rows: string[][] = [];
 let ws: TestWorkspace;
@@ -69,25 +64,8 @@ afterAll(() => {
 
 /** The stand-in base (both platforms and their index) under BASE_REPOSITORY:latest. */
 async function pushStandInBase(client: RegistryClient, registry: string) {
-  const layout = path.join(ws.dir, 'base-image');
-  const index = JSON.parse(readFileSync(path.join(layout, 'index.json'), 'utf8')) as {
-    manifests: { digest: string }[];
-  };
-  const indexDigest = index.manifests[0]!.digest;
   const repo = { registry, repository: BASE_REPOSITORY };
-  const images: SourceImage[] = [];
-  for (const platform of [amd64, arm64]) {
-    const image = await readOciLayoutImage(layout, 'latest', platform);
-    images.push(image);
-    await pushImage(client, repo, pushableFromLayout(layout, image), [], () => undefined);
-  }
-  await client.putManifest(
-    repo,
-    'latest',
-    readFileSync(blobPath(layout, indexDigest)),
-    MediaType.ociIndex,
-  );
-  return { indexDigest, amd64: images[0]! };
+  return pushLayoutIndex(client, repo, path.join(ws.dir, 'base-image'));
 }
 
 function flipByte(body: Buffer): Buffer {
